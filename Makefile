@@ -1,0 +1,53 @@
+# Every target creates/updates .venv as needed (idempotent: re-installs only when
+# pyproject.toml changes). Quick start: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.stamp-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SQUAD  ?= ../shared/data/squad_it_dev.json
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: venv index run serve test test-fast lint bench eval browser clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.stamp-*; touch $@
+
+index: venv  ## build or incrementally update the index of corpus/
+	$(BIN)/assistant ingest || [ $$? -eq 2 ]
+
+run: index  ## ingest what changed, then serve API + UI on http://127.0.0.1:8000
+	$(BIN)/assistant serve
+
+browser:  ## Debian chromium for the UI tests (installed when missing and we may)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+	  || echo "chromium not installed: browser tests will be skipped"; }
+
+test: venv browser  ## the whole suite, offline
+	$(BIN)/python -m pytest -q
+
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not fault"
+
+lint: venv
+	$(BIN)/ruff check assistant ui evals tests
+	$(BIN)/mypy assistant ui evals
+
+bench: venv  ## speed and memory figures, one table
+	$(BIN)/python -m evals.bench
+
+eval: venv  ## answer quality on evals/questions.jsonl, retrieval on SQuAD-it when present
+	$(BIN)/assistant eval answers
+	@if [ -f $(SQUAD) ]; then $(BIN)/assistant eval retrieval $(SQUAD); \
+	 else echo "$(SQUAD) not found: retrieval eval skipped"; fi
+
+clean:
+	rm -rf index .pytest_cache .mypy_cache .ruff_cache

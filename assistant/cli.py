@@ -1,0 +1,120 @@
+"""The ``assistant`` command line: ingest, stats, ask, serve, draft, eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from assistant.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Cited answers over the cluster's news and member profiles.")
+console = Console(stderr=True)
+
+
+def _settings(index: Path | None = None, corpus: Path | None = None) -> Settings:
+    s = Settings()
+    updates: dict[str, Any] = {}
+    if index is not None:
+        updates["index_dir"] = index
+    if corpus is not None:
+        updates["corpus_dir"] = corpus
+    return s.model_copy(update=updates) if updates else s
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {msg}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders inside the corpus "
+                                                            "(default: the whole corpus).")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Drop the index first (embedding cache kept).")]
+    = False,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder.")] = None,
+    index: Annotated[Path | None, typer.Option(help="Index folder.")] = None,
+) -> None:
+    """Index new, changed and removed corpus files; exit 2 if any file failed."""
+    from assistant.ingest.index import Index
+    from assistant.stores.lock import IndexLocked
+
+    settings = _settings(index, corpus)
+    try:
+        idx = Index(settings, rebuild=rebuild)
+    except IndexLocked as exc:
+        _fail(str(exc), 3)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=console, transient=False) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    label = {"load": "Lettura file", "embed": "Embedding chunk"}.get(stage, stage)
+                    tasks[stage] = bar.add_task(label, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            report = idx.ingest(paths or None, progress=progress)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    finally:
+        idx.close()
+    _print_report(report)
+    raise typer.Exit(0 if report.ok else 2)
+
+
+def _print_report(report: Any) -> None:
+    t = Table(title="Ingest report", show_header=False)
+    rate = report.chunks_written / report.seconds if report.seconds else 0.0
+    for k, v in (("added", len(report.added)), ("updated", len(report.updated)),
+                 ("unchanged", report.unchanged), ("removed", len(report.removed)),
+                 ("failed", len(report.failed)), ("chunks written", report.chunks_written),
+                 ("embedding calls", report.embed_calls), ("seconds", f"{report.seconds:.1f}"),
+                 ("chunks/s", f"{rate:.1f}")):
+        t.add_row(k, str(v))
+    console.print(t)
+    for path, reason in report.failed.items():
+        console.print(f"[yellow]skipped[/] {path}: {reason}")
+
+
+@app.command()
+def stats(index: Annotated[Path | None, typer.Option(help="Index folder.")] = None,
+          as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Documents and chunks by type."""
+    from assistant.ingest.index import Index
+    from assistant.stores.lock import IndexLocked
+
+    try:
+        idx = Index(_settings(index))
+    except IndexLocked as exc:
+        _fail(str(exc), 3)
+    try:
+        data = idx.stats()
+    finally:
+        idx.close()
+    if as_json:
+        print(json.dumps(data))
+        return
+    t = Table("type", "documents", "chunks")
+    for k, v in sorted(data["by_type"].items()):
+        t.add_row(k, str(v["documents"]), str(v["chunks"]))
+    Console().print(t)
+    Console().print(f"vectors: {data['vectors']}  pending: {data['pending']}")
+
+
+from assistant.cli_eval import eval_app  # noqa: E402
+
+app.add_typer(eval_app, name="eval")
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

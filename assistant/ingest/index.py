@@ -1,0 +1,217 @@
+"""The index: manifest + Chroma + lexical BM25, kept in step by one writer.
+
+``Index.ingest`` makes the index match the corpus incrementally: unchanged
+documents cost nothing, a changed one has exactly its chunks replaced, a removed
+file's chunks go. Each document is written as pending -> vectors -> done, so a
+``kill -9`` at any point is repaired by the next run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.embed import Embedder
+from assistant.ingest.chunk import chunk_document
+from assistant.ingest.load import LoadError, iter_corpus_files, load_file
+from assistant.models import Chunk, Document
+from assistant.settings import Settings
+from assistant.stores.lexical import LexicalIndex
+from assistant.stores.lock import IndexLock
+from assistant.stores.manifest import Manifest
+from assistant.stores.vector import VectorStore, make_client
+
+Progress = Callable[[str, int, int], None]
+DOC_BATCH = 64
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did; ``failed`` maps a file to the reason it was skipped."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    chunks_written: int = 0
+    embed_calls: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class Index:
+    """Owns the index directory (single-writer lock) and every store in it."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 lock: bool = True, rebuild: bool = False) -> None:
+        self.settings = settings
+        self.dir = settings.index_dir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        # server mode: the Chroma server serialises writers, no local folder to guard
+        self._lock = IndexLock(self.dir).acquire() if lock and not settings.chroma_host else None
+        try:
+            if rebuild:
+                wipe_index(self.dir)
+            self.manifest = Manifest(self.dir / "manifest.sqlite")
+            self.manifest.check()
+            self.embedder = embedder or Embedder(self.dir / "embeddings.sqlite",
+                                                 settings.embed_engine, settings.embed_threads)
+            self.vectors = VectorStore(make_client(settings))
+            self.lexical = LexicalIndex(self.manifest, self.dir)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- single documents (also used by the API) ------------------------------------
+    def upsert_document(self, doc: Document, vectors: Any = None,
+                        chunks: list[Chunk] | None = None) -> int:
+        """Index ``doc`` replacing any previous version; returns its chunk count."""
+        chunks = chunks if chunks is not None else self.chunk(doc)
+        if vectors is None:
+            vectors = self.embedder.embed_passages([c.embed_text for c in chunks])
+        existing = self.manifest.docs().get(doc.doc_id)
+        self.manifest.mark_pending(doc)
+        if existing is not None:
+            self.vectors.delete_doc(doc.doc_id)
+        self.vectors.add(doc.visibility, chunks, vectors)
+        self.manifest.commit_doc(doc, chunks)
+        return len(chunks)
+
+    def remove_document(self, doc_id: str) -> bool:
+        """Remove a document and its chunks; False if it was not indexed."""
+        if doc_id not in self.manifest.docs():
+            return False
+        self.vectors.delete_doc(doc_id)
+        self.manifest.remove_doc(doc_id)
+        return True
+
+    def chunk(self, doc: Document) -> list[Chunk]:
+        return chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)
+
+    # -- whole corpus ------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path] | None = None, progress: Progress | None = None
+               ) -> IngestReport:
+        """Bring the index in line with the corpus (or with ``paths`` inside it)."""
+        t0, calls0 = time.perf_counter(), self.embedder.calls
+        report = IngestReport()
+        root = self.settings.corpus_dir
+        files, scope = self._files(root, paths, report)
+        docs = self._load(files, root, report, progress)
+        existing = self.manifest.docs()
+        changed = [d for d in docs if not (d.doc_id in existing
+                                           and existing[d.doc_id].status == "done"
+                                           and existing[d.doc_id].content_hash == d.content_hash)]
+        report.unchanged = len(docs) - len(changed)
+        self._write(changed, existing, report, progress)
+        seen = {d.doc_id for d in docs}
+        for doc_id, row in existing.items():
+            in_scope = any(row.source == s or row.source.startswith(s.rstrip("/") + "/")
+                           for s in scope)
+            if in_scope and doc_id not in seen and row.source not in report.failed:
+                self.remove_document(doc_id)
+                report.removed.append(doc_id)
+        self.lexical.refresh()
+        for vis in (("public",), ("public", "members")):
+            self.lexical.tier(vis)  # rebuild + persist now, not on the first query
+        report.embed_calls = self.embedder.calls - calls0
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _files(self, root: Path, paths: Iterable[Path] | None,
+               report: IngestReport) -> tuple[list[Path], list[str]]:
+        if not root.is_dir():
+            raise FileNotFoundError(f"corpus directory not found: {root}")
+        if paths is None:
+            return list(iter_corpus_files(root)), [""]
+        files: list[Path] = []
+        scope: list[str] = []
+        for p in paths:
+            p = Path(p)
+            try:
+                rel = p.resolve().relative_to(root.resolve())
+            except ValueError:
+                report.failed[str(p)] = f"outside the corpus directory {root}"
+                continue
+            scope.append("" if str(rel) == "." else rel.as_posix())
+            inside = root / rel
+            files.extend(iter_corpus_files(inside) if inside.is_dir() else [inside])
+        return files, scope
+
+    def _load(self, files: list[Path], root: Path, report: IngestReport,
+              progress: Progress | None) -> list[Document]:
+        docs: dict[str, Document] = {}
+        for i, path in enumerate(files, 1):
+            rel = path.relative_to(root).as_posix()
+            try:
+                for doc in load_file(path, root, self.settings.max_file_bytes):
+                    if doc.doc_id in docs:
+                        raise LoadError(f"duplicate document id {doc.doc_id!r}")
+                    docs[doc.doc_id] = doc
+            except LoadError as exc:
+                report.failed[rel] = str(exc)
+            if progress:
+                progress("load", i, len(files))
+        return list(docs.values())
+
+    def _write(self, changed: list[Document], existing: dict[str, Any], report: IngestReport,
+               progress: Progress | None) -> None:
+        all_chunks = {d.doc_id: self.chunk(d) for d in changed}
+        total = sum(len(c) for c in all_chunks.values())
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress("embed", done, total)
+
+        if progress:
+            progress("embed", 0, total)
+        for b in range(0, len(changed), DOC_BATCH):
+            batch = changed[b:b + DOC_BATCH]
+            texts = [c.embed_text for d in batch for c in all_chunks[d.doc_id]]
+            vecs = self.embedder.embed_passages(texts, progress=tick)
+            off = 0
+            for doc in batch:
+                chunks = all_chunks[doc.doc_id]
+                self.upsert_document(doc, vecs[off:off + len(chunks)], chunks)
+                off += len(chunks)
+                report.chunks_written += len(chunks)
+                (report.updated if doc.doc_id in existing else report.added).append(doc.doc_id)
+
+    def stats(self) -> dict[str, Any]:
+        docs = self.manifest.docs().values()
+        by_type: dict[str, dict[str, int]] = {}
+        for d in docs:
+            t = by_type.setdefault(d.doc_type, {"documents": 0, "chunks": 0})
+            t["documents"] += 1
+            t["chunks"] += d.n_chunks
+        return {"by_type": by_type, "vectors": self.vectors.count(),
+                "pending": sum(d.status != "done" for d in docs)}
+
+    def close(self) -> None:
+        for attr in ("manifest", "embedder"):
+            obj = getattr(self, attr, None)
+            if obj is not None:
+                obj.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+def wipe_index(index_dir: Path, keep_cache: bool = True) -> None:
+    """Delete the index (for ``--rebuild``), keeping the embedding cache by default."""
+    if not index_dir.exists():
+        return
+    for child in index_dir.iterdir():
+        if child.name in (".lock",) or (keep_cache and child.name.startswith("embeddings.")):
+            continue
+        shutil.rmtree(child) if child.is_dir() else child.unlink()

@@ -1,0 +1,1 @@
+"""Retrieval-augmented answering: retrieve, answer with validated citations."""

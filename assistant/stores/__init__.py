@@ -1,0 +1,1 @@
+"""Persistent stores under the index directory: manifest, vectors, lexical index."""

@@ -1,0 +1,158 @@
+"""BM25 over the manifest's stored tokens, one index per visibility tier.
+
+Tokens are produced by :func:`assistant.text.analyze` (per-language Snowball
+stemming + stopwords) at ingest and stored in the manifest, so the BM25 matrix is
+derived data: it is rebuilt from those tokens whenever the manifest's version
+changes and persisted with the analyser name, and a saved index made with another
+analyser is never loaded (bm25s' own persistence forgets the stemmer).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from assistant.models import Filters
+from assistant.stores.manifest import ChunkRow, Manifest
+from assistant.stores.vector import date_int
+
+ANALYZER = "fold+stopwords+snowball/v1"
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Columns:
+    """Per-row metadata as arrays, so filters become boolean masks cheaply."""
+
+    doc_type: np.ndarray
+    date: np.ndarray
+    region: np.ndarray
+    tags: dict[str, list[int]] = field(default_factory=dict)
+    sectors: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: list[ChunkRow]) -> _Columns:
+        tags: dict[str, list[int]] = defaultdict(list)
+        sectors: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(rows):
+            for t in r.meta.get("tags", []):
+                tags[t].append(i)
+            for s in r.meta.get("sectors", []):
+                sectors[s].append(i)
+        return cls(
+            doc_type=np.array([r.meta.get("doc_type", "") for r in rows], dtype=object),
+            date=np.array([date_int(r.meta.get("date")) for r in rows], dtype=np.int64),
+            region=np.array([str(r.meta.get("region", "")).lower() for r in rows], dtype=object),
+            tags=dict(tags), sectors=dict(sectors))
+
+    def mask(self, f: Filters) -> np.ndarray:
+        m = np.ones(len(self.date), dtype=bool)
+        if f.doc_type:
+            m &= self.doc_type == f.doc_type
+        if f.region:
+            m &= self.region == f.region.strip().lower()
+        for values, index in ((f.tags, self.tags), (f.sectors, self.sectors)):
+            if values:
+                any_of = np.zeros_like(m)
+                for v in values:
+                    any_of[index.get(v.strip().lower(), [])] = True
+                m &= any_of
+        if f.date_from:
+            m &= self.date >= date_int(f.date_from)
+        if f.date_to:
+            m &= (self.date <= date_int(f.date_to)) & (self.date > 0)
+        return m
+
+
+class LexicalTier:
+    """One BM25 index over the chunks of a set of visibilities."""
+
+    def __init__(self, rows: list[ChunkRow], bm25: bm25s.BM25 | None = None) -> None:
+        self.ids = [r.chunk_id for r in rows]
+        self.rows = {r.chunk_id: r for r in rows}
+        self.columns = _Columns.from_rows(rows)
+        if bm25 is None and rows:
+            bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            bm25.index([r.tokens or ["\x00"] for r in rows], show_progress=False)
+        self.bm25 = bm25
+
+    def search(self, tokens: list[str], n: int,
+               filters: Filters | None = None) -> list[tuple[str, float]]:
+        """Top ``n`` (chunk_id, BM25 score > 0), filtered inside the ranking."""
+        if self.bm25 is None or not tokens:
+            return []
+        vocab = self.bm25.vocab_dict
+        ids = [vocab[t] for t in tokens if t in vocab]
+        if not ids:
+            return []
+        scores = self.bm25.get_scores_from_ids(ids)
+        if filters is not None and not filters.is_empty():
+            scores = scores * self.columns.mask(filters)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top])]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+class LexicalIndex:
+    """Tiers keyed by the tuple of visibilities a caller may see."""
+
+    def __init__(self, manifest: Manifest, directory: Path) -> None:
+        self.manifest = manifest
+        self.dir = directory
+        self.version = -1
+        self.tiers: dict[tuple[str, ...], LexicalTier] = {}
+
+    def tier(self, visibilities: tuple[str, ...]) -> LexicalTier:
+        """The index for exactly these visibilities, refreshed if the manifest moved on."""
+        self.refresh()
+        if visibilities not in self.tiers:
+            self.tiers[visibilities] = self._load_or_build(visibilities)
+        return self.tiers[visibilities]
+
+    def refresh(self) -> None:
+        v = self.manifest.version
+        if v != self.version:
+            self.tiers.clear()
+            self.version = v
+
+    def _path(self, vis: tuple[str, ...]) -> Path:
+        return self.dir / ("bm25_" + "+".join(vis))
+
+    def _load_or_build(self, vis: tuple[str, ...]) -> LexicalTier:
+        rows = list(self.manifest.iter_chunks(vis))
+        path = self._path(vis)
+        meta_path = path / "assistant.json"
+        try:
+            meta = json.loads(meta_path.read_text())
+            if (meta["analyzer"] == ANALYZER and meta["version"] == self.version
+                    and meta["ids"] == [r.chunk_id for r in rows]):
+                return LexicalTier(rows, bm25s.BM25.load(str(path)))
+        except (OSError, ValueError, KeyError):
+            pass
+        tier = LexicalTier(rows)
+        self._save(tier, path, vis)
+        return tier
+
+    def _save(self, tier: LexicalTier, path: Path, vis: tuple[str, ...]) -> None:
+        if tier.bm25 is None:
+            return
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tier.bm25.save(str(tmp))
+            (tmp / "assistant.json").write_text(json.dumps(
+                {"analyzer": ANALYZER, "version": self.version, "visibilities": list(vis),
+                 "ids": tier.ids}))
+            shutil.rmtree(path, ignore_errors=True)
+            tmp.rename(path)
+        except OSError as exc:  # a read-only or full disk only costs a rebuild next start
+            log.warning("could not persist lexical index %s: %s", path, exc)
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,129 @@
+"""Dense vectors in Chroma, one collection per visibility.
+
+Partitioning by visibility keeps the common anonymous query unfiltered (a Chroma
+``where`` scans every row) and means a member-only vector is not even in the
+collection an anonymous query searches. Writes go through llama-index's
+``ChromaVectorStore``; reads call the collection directly for ids and distances only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from assistant.models import VISIBILITIES, Chunk, Filters
+from assistant.settings import Settings
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client: the embedded folder in ``index/chroma`` or a Chroma server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    if settings.chroma_host:
+        headers = {}
+        if settings.chroma_token is not None:
+            headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                   headers=headers,
+                                   settings=ChromaSettings(anonymized_telemetry=False))
+    path = settings.index_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path),
+                                     settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def date_int(date: str | None) -> int:
+    return int(date.replace("-", "")) if date else 0
+
+
+def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
+    """Translate caller filters into a Chroma ``where`` clause (None when empty)."""
+    if filters is None or filters.is_empty():
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.doc_type:
+        clauses.append({"doc_type": filters.doc_type})
+    if filters.region:
+        clauses.append({"region_key": filters.region.strip().lower()})
+    for key, values in (("tags", filters.tags), ("sectors", filters.sectors)):
+        ors: list[dict[str, Any]] = [{key: {"$contains": v.strip().lower()}} for v in values]
+        if ors:
+            clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
+    if filters.date_from:
+        clauses.append({"date_int": {"$gte": date_int(filters.date_from)}})
+    if filters.date_to:
+        clauses.append({"date_int": {"$lte": date_int(filters.date_to)}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class VectorStore:
+    """Chroma collections ``chunks_public`` / ``chunks_members`` behind one interface."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.collections = {
+            v: client.get_or_create_collection(f"chunks_{v}", metadata={"hnsw:space": "cosine"})
+            for v in VISIBILITIES
+        }
+        self.stores = {v: ChromaVectorStore(chroma_collection=c, flat_metadata=False)
+                       for v, c in self.collections.items()}
+
+    def add(self, visibility: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        nodes = [_node(c, vectors[i]) for i, c in enumerate(chunks)]
+        if nodes:
+            self.stores[visibility].add(nodes)
+
+    def delete_doc(self, doc_id: str) -> None:
+        """Remove every chunk of ``doc_id`` from every partition (idempotent)."""
+        for store in self.stores.values():
+            store.delete(ref_doc_id=doc_id)
+
+    def query(self, vector: np.ndarray, visibilities: Sequence[str], n: int,
+              filters: Filters | None = None) -> list[tuple[str, float]]:
+        """Top ``n`` (chunk_id, cosine similarity) over the allowed partitions."""
+        where = chroma_where(filters)
+        hits: list[tuple[str, float]] = []
+        for vis in visibilities:
+            col = self.collections[vis]
+            res = col.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
+                            include=["distances"])
+            dists = (res.get("distances") or [[]])[0]
+            hits.extend((cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], dists, strict=True))
+        hits.sort(key=lambda h: -h[1])
+        return hits[:n]
+
+    def count(self) -> dict[str, int]:
+        return {v: c.count() for v, c in self.collections.items()}
+
+    def ids(self, visibility: str) -> set[str]:
+        col = self.collections[visibility]
+        out: set[str] = set()
+        total = col.count()
+        for off in range(0, total, 5000):
+            out.update(col.get(include=[], limit=5000, offset=off)["ids"])
+        return out
+
+    def heartbeat(self) -> None:
+        self.client.heartbeat()
+
+
+def _node(chunk: Chunk, vector: np.ndarray) -> TextNode:
+    md = chunk.metadata
+    meta: dict[str, Any] = {
+        "doc_id": chunk.doc_id, "doc_type": md.get("doc_type", "article"),
+        "title": md.get("title", ""), "visibility": md.get("visibility", "public"),
+        "date_int": date_int(md.get("date")), "region_key": str(md.get("region", "")).lower(),
+        "start": chunk.start, "end": chunk.end, "lang": chunk.lang,
+    }
+    for key in ("tags", "sectors"):
+        if md.get(key):
+            meta[key] = list(md[key])
+    node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta,
+                    embedding=vector.astype(float).tolist())
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
+    return node

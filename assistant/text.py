@@ -1,0 +1,83 @@
+"""Language-aware text utilities shared by indexing, retrieval and answering.
+
+Italian is the primary language: Snowball stemming and stopwords per language,
+accent/apostrophe normalisation ("dell'Expo" -> "expo"), a light it/en detector.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_ITALIAN
+
+LANGS = ("it", "en")
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+_ELISION = re.compile(r"^(?:l|un|dell|all|dall|nell|sull|coll|d|c|s|m|t|v|n|quest|quell|tutt)'",
+                      re.IGNORECASE)
+_IT_HINTS = frozenset(
+    "il lo la gli le di del della dei delle che per con una uno non sono è nel nella "
+    "alla dal dalla anche più come quali quale quanti chi cosa dove quando perché soci".split()
+)
+_EN_HINTS = frozenset(
+    "the of and to in is are for with which what who how when where does do did "
+    "members member was were has have this that from about".split()
+)
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+def clean_text(text: str) -> str:
+    """Normalise unicode (NFC), drop zero-width characters and NULs, unify quotes."""
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH).replace("\x00", "")
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\r\n", "\n")
+
+
+def fold(word: str) -> str:
+    """Lowercase and strip accents (so "perché" and "perche" match)."""
+    nfkd = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in nfkd if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Raw word tokens, apostrophe elisions split off ("dell'Expo" -> "Expo")."""
+    out: list[str] = []
+    for m in _WORD.finditer(text.replace("\u2019", "'")):
+        w = _ELISION.sub("", m.group())
+        out.extend(p for p in w.split("'") if p)
+    return out
+
+
+def detect_language(text: str, default: str = "it") -> str:
+    """Guess Italian or English from function words; ``default`` when unsure."""
+    toks = [w.lower() for w in words(text[:4000])]
+    it = sum(t in _IT_HINTS for t in toks)
+    en = sum(t in _EN_HINTS for t in toks)
+    if it == en:
+        return default
+    return "it" if it > en else "en"
+
+
+@lru_cache(maxsize=4)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("italian" if lang == "it" else "english")
+
+
+@lru_cache(maxsize=4)
+def _stopwords(lang: str) -> frozenset[str]:
+    base = STOPWORDS_ITALIAN if lang == "it" else STOPWORDS_EN
+    return frozenset(fold(w) for w in base)
+
+
+def analyze(text: str, lang: str = "it") -> list[str]:
+    """Tokens for the lexical index: folded, stopwords removed, stemmed by ``lang``."""
+    stop = _stopwords(lang)
+    toks = [fold(w) for w in words(text)]
+    toks = [t for t in toks if t not in stop and (len(t) > 1 or t.isdigit())]
+    return _stemmer(lang).stemWords(toks) if toks else []
+
+
+def content_terms(text: str, lang: str = "it") -> set[str]:
+    """Distinct stemmed content terms (for overlap scoring in answers)."""
+    return set(analyze(text, lang))

