@@ -2,6 +2,74 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
 eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval and answer quality.")
+
+_RETRIEVAL_ROWS = (("R@1", "recall@1"), ("R@5", "recall@5"), ("R@10", "recall@10"),
+                   ("MRR@10", "mrr@10"), ("answer in context@5", "aic@5"))
+
+
+@eval_app.command("retrieval")
+def retrieval(
+    file: Annotated[Path, typer.Argument(help="A SQuAD-format JSON file.", exists=True,
+                                         dir_okay=False)],
+    k: Annotated[int, typer.Option(min=1, max=100, help="Documents ranked per question.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index: Annotated[Path | None, typer.Option(
+        help="Folder for the temporary index (default: the system temp dir).")] = None,
+    split: Annotated[str, typer.Option(
+        help="Questions to ask: dev (tuning), heldout (never tuned on) or all.")] = "all",
+) -> None:
+    """Paragraph retrieval on a SQuAD file: recall, MRR, answer-in-context, latency."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeRemainingColumn)
+
+    from evals.retrieval import SPLITS, run
+
+    err = Console(stderr=True)
+    if split not in SPLITS:
+        err.print(f"[bold red]error:[/] --split must be one of {', '.join(SPLITS)}")
+        raise typer.Exit(2)
+    labels = {"embed": "Embedding passages", "index": "Indexing", "ask": "Questions"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=as_json) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = run(file, k=k, split=split, index_parent=index, progress=progress)
+    if as_json:
+        print(json.dumps(result))
+        return
+    _print_retrieval(result)
+
+
+def _print_retrieval(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    cols = [("all" if result["split"] == "all" else result["split"], result)]
+    if result["split"] == "all":
+        cols += [(s, m) for s, m in result["splits"].items() if m.get("n_questions")]
+    t = Table(title=f"Paragraph retrieval: {result['n_documents']} paragraphs, "
+                    f"{result['n_chunks']} chunks")
+    t.add_column("metric")
+    for name, m in cols:
+        t.add_column(f"{name} ({m['n_questions']} q)", justify="right")
+    for label, key in _RETRIEVAL_ROWS:
+        t.add_row(label, *[f"{m[key]:.3f}" for _, m in cols])
+    for label, key in (("latency p50 (ms)", "p50_ms"), ("latency p95 (ms)", "p95_ms")):
+        t.add_row(label, *[f"{m[key]:.1f}" for _, m in cols])
+    out = Console()
+    out.print(t)
+    out.print(f"index built in {result['index_s']} s ({result['embed_calls']} passages embedded), "
+              f"questions asked in {result['ask_s']} s")

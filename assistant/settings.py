@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     candidates: int = Field(100, ge=10, le=1000)
     dense_weight: float = Field(0.5, ge=0, le=1)
 
+    # answers: below both thresholds the assistant says "not found" (calibrated on
+    # the dev split of evals/questions.jsonl, see docs/answers.md)
+    answer_min_overlap: float = Field(0.5, ge=0, le=1)
+    answer_dense_accept: float = Field(0.92, ge=0, le=1)
+
     # LLM (OpenAI-compatible). Enabled when an API key or a base URL is set.
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY")

@@ -1,0 +1,98 @@
+"""The ``Assistant`` facade: the one object the CLI, the API and the evals use.
+
+Built by :func:`build_assistant` from one :class:`Settings`; it owns the index
+(single writer), the retriever, the answerer and the optional LLM client.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.ingest.index import Index
+from assistant.ingest.load import LoadError, load_file
+from assistant.models import Answer, Caller, Document, Filters, RetrievedChunk
+from assistant.rag.answer import Answerer, Event
+from assistant.rag.condense import Message
+from assistant.rag.llm import LLM
+from assistant.rag.retrieve import Retriever
+from assistant.settings import Settings
+
+
+class Assistant:
+    """Search, answer and manage documents, always on behalf of a :class:`Caller`."""
+
+    def __init__(self, settings: Settings, index: Index, llm: LLM | None = None) -> None:
+        self.settings = settings
+        self.index = index
+        self.llm = llm
+        self.retriever = Retriever(settings, index.embedder, index.vectors, index.lexical)
+        self.answerer = Answerer(settings, self.retriever, llm)
+        # Chroma, SQLite and the lexical tiers are shared: writes are serialised
+        self.write_lock = threading.RLock()
+
+    def search(self, query: str, caller: Caller, k: int | None = None,
+               filters: Filters | None = None) -> list[RetrievedChunk]:
+        """Ranked passages visible to ``caller``."""
+        return self.retriever.retrieve(query, caller.visibilities, k, filters)
+
+    def ask(self, question: str | Sequence[Message], caller: Caller,
+            filters: Filters | None = None) -> Answer:
+        """Answer a question (or the last user turn of a conversation) with citations."""
+        return self.answerer.answer(_messages(question), caller.visibilities, filters)
+
+    def stream(self, question: str | Sequence[Message], caller: Caller,
+               filters: Filters | None = None) -> Iterator[Event]:
+        """Token events then the final validated answer (see ``Answerer.stream``)."""
+        return self.answerer.stream(_messages(question), caller.visibilities, filters)
+
+    # -- documents ------------------------------------------------------------------
+    def list_documents(self, caller: Caller) -> list[dict[str, Any]]:
+        rows = self.index.manifest.docs().values()
+        return [{"doc_id": r.doc_id, "doc_type": r.doc_type, "title": r.title,
+                 "visibility": r.visibility, "source": r.source, "chunks": r.n_chunks,
+                 "status": r.status, **{k: r.meta[k] for k in ("date", "url") if k in r.meta}}
+                for r in sorted(rows, key=lambda r: r.doc_id)
+                if r.visibility in caller.visibilities]
+
+    def get_document(self, doc_id: str, caller: Caller) -> dict[str, Any] | None:
+        """The document, or None if it does not exist or the caller may not see it."""
+        row = self.index.manifest.docs().get(doc_id)
+        if row is None or row.visibility not in caller.visibilities:
+            return None
+        return {"doc_id": row.doc_id, "doc_type": row.doc_type, "title": row.title,
+                "visibility": row.visibility, "source": row.source, "chunks": row.n_chunks,
+                "metadata": row.meta, "text": self.index.manifest.doc_text(doc_id)}
+
+    def upsert_document(self, doc: Document) -> int:
+        with self.write_lock:
+            return self.index.upsert_document(doc)
+
+    def delete_document(self, doc_id: str) -> bool:
+        with self.write_lock:
+            return self.index.remove_document(doc_id)
+
+    def load_upload(self, path: Any) -> list[Document]:
+        """Load an uploaded file the same way ingest loads corpus files."""
+        try:
+            return load_file(path, path.parent, self.settings.max_file_bytes)
+        except LoadError:
+            raise
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def _messages(question: str | Sequence[Message]) -> list[Message]:
+    if isinstance(question, str):
+        return [Message(role="user", content=question)]
+    return list(question)
+
+
+def build_assistant(settings: Settings | None = None, lock: bool = True) -> Assistant:
+    """The one factory: index (with its lock), embedder, retriever, answerer, LLM."""
+    settings = settings or Settings()
+    index = Index(settings, lock=lock)
+    llm = LLM(settings) if settings.llm_enabled else None
+    return Assistant(settings, index, llm)

@@ -1,0 +1,158 @@
+"""Answers with validated citations, extractive offline or from an LLM.
+
+Both modes end in :func:`assistant.rag.citations.validate` (or its streaming
+twin), so every ``[n]`` in ``Answer.text`` resolves to a passage retrieved for this
+answer. Low retrieval confidence gives an explicit "not found" instead of an
+answer from general knowledge; an LLM failure gives the extractive answer, marked
+``degraded``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.models import Answer, Citation, Filters, RetrievedChunk
+from assistant.rag import extractive
+from assistant.rag.citations import CitationRewriter, validate
+from assistant.rag.condense import Message, condense
+from assistant.rag.llm import LLM, LLMError
+from assistant.rag.prompts import DEGRADED, REFUSAL, system_prompt, user_prompt
+from assistant.rag.retrieve import Retriever
+from assistant.settings import Settings
+from assistant.text import detect_language
+
+__all__ = ["Answer", "Answerer", "Citation", "Message"]
+Event = tuple[str, Any]  # ("token", str) | ("reset", "") | ("answer", Answer)
+
+
+@dataclass
+class _Context:
+    question: str
+    query: str
+    lang: str
+    chunks: list[RetrievedChunk]
+    grounded: bool
+    cands: list[extractive.Candidate]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Answerer:
+    """Retrieves for the (condensed) question and answers from those passages only."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, llm: LLM | None = None) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.llm = llm
+
+    def prepare(self, messages: Sequence[Message], visibilities: Sequence[str],
+                filters: Filters | None = None) -> _Context:
+        """Condense, retrieve and judge whether the passages can answer."""
+        t0 = time.perf_counter()
+        if not messages or messages[-1].role != "user":
+            raise ValueError("the last message must be the user's question")
+        question = messages[-1].content.strip()
+        lang = detect_language(question)
+        query = condense(question, list(messages[:-1]), self.llm)
+        t1 = time.perf_counter()
+        chunks = self.retriever.retrieve(query, visibilities, self.settings.top_k, filters)
+        t2 = time.perf_counter()
+        cands = extractive.candidates(query, lang, chunks)
+        conf = extractive.confidence(cands, chunks)
+        top_dense = max((c.dense for c in chunks), default=0.0)
+        grounded = bool(chunks) and (conf >= self.settings.answer_min_overlap
+                                     or top_dense >= self.settings.answer_dense_accept)
+        timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
+        return _Context(question, query, lang, chunks, grounded, cands, timings)
+
+    def answer(self, messages: Sequence[Message], visibilities: Sequence[str],
+               filters: Filters | None = None) -> Answer:
+        """A complete answer (see :meth:`stream` for the token-by-token variant)."""
+        final: Answer | None = None
+        for kind, value in self.stream(messages, visibilities, filters):
+            if kind == "answer":
+                final = value
+        assert final is not None
+        return final
+
+    def stream(self, messages: Sequence[Message], visibilities: Sequence[str],
+               filters: Filters | None = None) -> Iterator[Event]:
+        """Events: ``token`` text deltas (already citation-safe), ``reset`` when the
+        text so far must be discarded (LLM failed mid-stream), then ``answer``."""
+        t0 = time.perf_counter()
+        ctx = self.prepare(messages, visibilities, filters)
+        if not ctx.grounded:
+            ans = self._refusal(ctx)
+        elif self.llm is None:
+            ans = self._extractive(ctx)
+        else:
+            ans = yield from self._llm_stream(ctx)
+            if ans is None:
+                yield ("reset", "")
+                ans = self._extractive(ctx, degraded=True)
+            else:
+                ans.timings.update(ctx.timings)
+                ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
+                yield ("answer", ans)
+                return
+        yield from _word_tokens(ans.text)
+        ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
+        yield ("answer", ans)
+
+    def _refusal(self, ctx: _Context) -> Answer:
+        return Answer(text=REFUSAL.get(ctx.lang, REFUSAL["it"]), grounded=False,
+                      language=ctx.lang, mode="llm" if self.llm else "extractive",
+                      query=ctx.query, timings=dict(ctx.timings))
+
+    def _extractive(self, ctx: _Context, degraded: bool = False) -> Answer:
+        t0 = time.perf_counter()
+        chosen = extractive.select(ctx.cands)
+        if not chosen:
+            return self._refusal(ctx)
+        text, cites = validate(extractive.compose(chosen, ctx.chunks), ctx.chunks)
+        if degraded:
+            text = f"{text}\n\n{DEGRADED.get(ctx.lang, DEGRADED['it'])}"
+        timings = dict(ctx.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
+        return Answer(text=text, citations=cites, grounded=True, language=ctx.lang,
+                      mode="extractive", degraded=degraded, query=ctx.query, timings=timings)
+
+    def _llm_stream(self, ctx: _Context) -> Iterator[Event]:
+        """Stream the LLM's answer; returns the Answer, or None if the LLM failed."""
+        assert self.llm is not None
+        t0 = time.perf_counter()
+        question = ctx.question if ctx.query == ctx.question else (
+            f"{ctx.question}\n(standalone form: {ctx.query})")
+        msgs = [{"role": "system", "content": system_prompt(len(ctx.chunks), ctx.lang)},
+                {"role": "user", "content": user_prompt(question, ctx.chunks)}]
+        rw = CitationRewriter(ctx.chunks)
+        parts: list[str] = []
+        try:
+            for delta in self.llm.stream(msgs):
+                safe = rw.feed(delta)
+                if safe:
+                    parts.append(safe)
+                    yield ("token", safe)
+        except LLMError:
+            return None
+        parts.append(rw.flush())
+        text = re.sub(r"[ \t]{2,}", " ", "".join(parts)).strip()
+        cites = rw.citations()
+        timings = dict(llm_ms=(time.perf_counter() - t0) * 1e3)
+        if not text:
+            return None
+        if not cites:  # an uncited reply is not grounded in the sources: never pass it on
+            yield ("reset", "")
+            ans = self._refusal(ctx)
+            ans.timings.update(timings)
+            yield from _word_tokens(ans.text)
+            return ans
+        return Answer(text=text, citations=cites, grounded=True, language=ctx.lang,
+                      mode="llm", query=ctx.query, timings=timings)
+
+
+def _word_tokens(text: str) -> Iterator[Event]:
+    for m in re.finditer(r"\S+\s*", text):
+        yield ("token", m.group())
