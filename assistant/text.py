@@ -22,7 +22,7 @@ _IT_HINTS = frozenset(
     "alla dal dalla anche più come quali quale quanti chi cosa dove quando perché soci".split()
 )
 _EN_HINTS = frozenset(
-    "the of and to in is are for with which what who how when where does do did "
+    "the of and to is are for with which what who how when where does do did "
     "members member was were has have this that from about".split()
 )
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)

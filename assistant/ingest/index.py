@@ -62,6 +62,8 @@ class Index:
                 wipe_index(self.dir)
             self.manifest = Manifest(self.dir / "manifest.sqlite")
             self.manifest.check()
+            # a caller-supplied embedder (shared cache) is the caller's to close
+            self._owns_embedder = embedder is None
             self.embedder = embedder or Embedder(self.dir / "embeddings.sqlite",
                                                  settings.embed_engine, settings.embed_threads)
             self.vectors = VectorStore(make_client(settings))
@@ -113,8 +115,8 @@ class Index:
         self._write(changed, existing, report, progress)
         seen = {d.doc_id for d in docs}
         for doc_id, row in existing.items():
-            in_scope = any(row.source == s or row.source.startswith(s.rstrip("/") + "/")
-                           for s in scope)
+            in_scope = any(s == "" or row.source == s
+                           or row.source.startswith(s.rstrip("/") + "/") for s in scope)
             if in_scope and doc_id not in seen and row.source not in report.failed:
                 self.remove_document(doc_id)
                 report.removed.append(doc_id)
@@ -137,12 +139,19 @@ class Index:
             p = Path(p)
             try:
                 rel = p.resolve().relative_to(root.resolve())
-            except ValueError:
+            except (ValueError, RuntimeError):  # RuntimeError: a symlink loop
                 report.failed[str(p)] = f"outside the corpus directory {root}"
                 continue
             scope.append("" if str(rel) == "." else rel.as_posix())
             inside = root / rel
-            files.extend(iter_corpus_files(inside) if inside.is_dir() else [inside])
+            if inside.is_dir():
+                files.extend(iter_corpus_files(inside))
+            elif inside.exists() or inside.is_symlink():
+                files.append(inside)
+            elif not any(r.source == scope[-1] or r.source.startswith(scope[-1] + "/")
+                         for r in self.manifest.docs().values()):
+                report.failed[str(p)] = "no such file in the corpus or the index"
+            # a path that is gone but indexed stays in scope: its documents are removed
         return files, scope
 
     def _load(self, files: list[Path], root: Path, report: IngestReport,
@@ -199,6 +208,8 @@ class Index:
 
     def close(self) -> None:
         for attr in ("manifest", "embedder"):
+            if attr == "embedder" and not getattr(self, "_owns_embedder", True):
+                continue
             obj = getattr(self, attr, None)
             if obj is not None:
                 obj.close()

@@ -46,17 +46,31 @@ def iter_corpus_files(root: Path) -> Iterator[Path]:
             continue
         if path.suffix.lower() not in SUPPORTED:
             continue
-        if path.is_symlink() and not path.resolve().is_relative_to(root_real):
-            yield path  # reported as failed by load_file, never read
+        if path.is_symlink():
+            target = _link_target(path)
+            if target is None or not target.is_relative_to(root_real) or target.is_file():
+                yield path  # broken, looping or escaping links: reported by load_file, never read
             continue
         if path.is_file():
             yield path
 
 
+def _link_target(path: Path) -> Path | None:
+    """Where a symlink finally leads; None when it is broken or loops."""
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: symlink loop (Python 3.11)
+        return None
+
+
 def load_file(path: Path, root: Path, max_bytes: int) -> list[Document]:
     """Load one corpus file into one or more documents (CSV: one per row)."""
-    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-        raise LoadError("symlink points outside the corpus root")
+    if path.is_symlink():
+        target = _link_target(path)
+        if target is None:
+            raise LoadError("broken symlink (missing target or a loop)")
+        if not target.is_relative_to(root.resolve()):
+            raise LoadError("symlink points outside the corpus root")
     try:
         size = path.stat().st_size
         if size > max_bytes:

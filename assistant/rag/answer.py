@@ -55,7 +55,9 @@ class Answerer:
         if not messages or messages[-1].role != "user":
             raise ValueError("the last message must be the user's question")
         question = messages[-1].content.strip()
-        lang = detect_language(question)
+        earlier = " ".join(m.content for m in messages[:-1] if m.role == "user")[-500:]
+        # a short follow-up ("e in Trentino?") speaks the conversation's language
+        lang = detect_language(question, default=detect_language(earlier) if earlier else "it")
         query = condense(question, list(messages[:-1]), self.llm)
         t1 = time.perf_counter()
         chunks = self.retriever.retrieve(query, visibilities, self.settings.top_k, filters)

@@ -21,10 +21,11 @@ REGIONS = ("Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna",
            "Piemonte", "Puglia", "Sardegna", "Sicilia", "Toscana", "Trentino-Alto Adige",
            "Trentino", "Alto Adige", "Umbria", "Valle d'Aosta", "Veneto")
 _REGION_WORDS = {fold(w) for r in REGIONS for w in words(r)}
-_FOLLOWUP = re.compile(
-    r"^(e|ed|and|what about|how about|invece|anche|pure|ma|quindi|allora)\b|"
-    r"\b(lo|la|li|le|l'|ne|gli|esso|essa|loro|quello|quella|questo|questa|quelli|"
-    r"it|its|they|them|their|that|this|those|these|he|she|him|her)\b", re.IGNORECASE)
+_ELLIPSIS = re.compile(r"^(e|ed|and|what about|how about|invece|anche|pure|ma|quindi|allora)\b",
+                       re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(lo|la|li|le|l'|ne|gli|esso|essa|loro|quello|quella|questo|questa|"
+                      r"quelli|it|its|they|them|their|that|this|those|these|he|she|him|her)\b",
+                      re.IGNORECASE)
 _NAME = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+(?:\s+(?:[A-ZÀ-Þ][\w'’-]+|di|del|della|de|per|e)){0,5}"
                    r"\s*(?:S\.p\.A\.|S\.r\.l\.)?")
 
@@ -39,7 +40,8 @@ class Message(BaseModel):
 def is_followup(question: str) -> bool:
     """Short or anaphoric questions depend on the conversation."""
     content = analyze(question)
-    return len(content) <= 3 or bool(_FOLLOWUP.search(question.strip()))
+    q = question.strip()
+    return len(content) <= 3 or bool(_ELLIPSIS.search(q) or _PRONOUN.search(q))
 
 
 def rewrite(question: str, history: Sequence[Message]) -> str:
@@ -53,8 +55,10 @@ def rewrite(question: str, history: Sequence[Message]) -> str:
     carried = [w for w in words(prev_user)
                if fold(w) not in q_words and analyze(w)
                and not (replaces_place and fold(w) in _REGION_WORDS)]
-    names = [n.strip() for n in _NAME.findall(re.sub(r"\[\d+\]", "", prev_bot))
-             if len(n.strip()) > 3][:3]
+    names: list[str] = []
+    if _PRONOUN.search(question) and not replaces_place:  # "chi l'ha organizzata?"
+        names = [n.strip() for n in _NAME.findall(re.sub(r"\[\d+\]", "", prev_bot))
+                 if len(n.strip()) > 3][:3]
     extra = " ".join(dict.fromkeys(carried + names))
     return f"{question.strip()} {extra}".strip()
 

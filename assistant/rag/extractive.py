@@ -19,11 +19,21 @@ from assistant.text import analyze
 # words of a question that say what kind of answer is wanted, not what it is about
 _QUESTION_TERMS = frozenset(analyze(
     "quale quali qual chi cosa come quando dove perché quanto quanti quante elenca dimmi "
-    "parlami descrivi spiega sai puoi vorrei sapere informazioni notizie",
+    "parlami descrivi spiega sai puoi vorrei sapere informazioni notizie "
+    "soci socio membri associati occupano occupa lavorano lavora operano opera attivi attive "
+    "cluster",
     "it")) | frozenset(analyze(
     "which what who how when where why much many list tell describe explain know "
-    "information news about", "en"))
+    "information news about members member work works working active involved cluster",
+    "en"))
 _FIELD_LINE = re.compile(r"^[A-Z][\w ]{2,20}:\s")
+# sentences addressed to an assistant are never quoted (indirect prompt injection)
+_INSTRUCTION = re.compile(
+    r"\b(ignora|ignorate|dimentica|ignore|disregard|forget)\b.{0,40}\b(istruzion\w*|regol\w*|"
+    r"prompt|instructions?|rules?)\b|\b(system prompt|prompt di sistema)\b|"
+    r"\b(rispondi|scrivi|write|respond|reply|answer|say|print|output)\b.{0,30}"
+    r"\b(solo|soltanto|only|sempre|always)\b|\b(assistente|assistant|AI|IA|LLM|chatbot)\b.{0,40}"
+    r"\b(deve|devi|must|should|shall)\b", re.IGNORECASE)
 MAX_SENTENCES = 4
 
 
@@ -65,7 +75,9 @@ def candidates(question: str, lang: str, chunks: list[RetrievedChunk]) -> list[C
         spans = sentence_spans(c.text)
         for pos, (s, e) in enumerate(spans):
             text = c.text[s:e].strip()
-            if len(text) < 25 or text.startswith("#"):
+            if len(text) < 25 or text.startswith("#") or _INSTRUCTION.search(text):
+                continue
+            if text.endswith(":") and len(text) < 80:  # a label, not a statement
                 continue
             terms = set(analyze(text, clang))
             overlap = sum(idf[t] for t in q if t in terms) / total

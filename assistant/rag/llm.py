@@ -55,11 +55,17 @@ class LLM:
         try:
             stream = self.client.chat.completions.create(
                 **self._args(messages, max_tokens), stream=True)
+            finished = False
             for event in stream:
-                if event.choices and event.choices[0].delta.content:
+                if not event.choices:
+                    continue
+                if event.choices[0].delta.content:
                     yield event.choices[0].delta.content
+                finished = finished or bool(event.choices[0].finish_reason)
         except self._errors as exc:
             raise LLMError(f"LLM stream failed: {type(exc).__name__}: {exc}") from exc
+        if not finished:  # every OpenAI-compatible server ends with a finish_reason
+            raise LLMError("LLM stream ended before the answer was complete")
 
     def ping(self) -> None:
         """Raise ``LLMError`` unless the server answers ``GET /models``."""

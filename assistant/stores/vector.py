@@ -58,6 +58,8 @@ def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
         clauses.append({"date_int": {"$gte": date_int(filters.date_from)}})
     if filters.date_to:
         clauses.append({"date_int": {"$lte": date_int(filters.date_to)}})
+        # undated chunks are stored as 0: they are not "before" any date (as in BM25)
+        clauses.append({"date_int": {"$gt": 0}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -70,8 +72,11 @@ class VectorStore:
             v: client.get_or_create_collection(f"chunks_{v}", metadata={"hnsw:space": "cosine"})
             for v in VISIBILITIES
         }
-        self.stores = {v: ChromaVectorStore(chroma_collection=c, flat_metadata=False)
+        self.stores = {v: ChromaVectorStore(chroma_collection=c)
                        for v, c in self.collections.items()}
+        for store in self.stores.values():
+            # Chroma >= 1.x filters list metadata with $contains; llama-index would refuse it
+            store.flat_metadata = False
 
     def add(self, visibility: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         nodes = [_node(c, vectors[i]) for i, c in enumerate(chunks)]
@@ -117,12 +122,13 @@ def _node(chunk: Chunk, vector: np.ndarray) -> TextNode:
     meta: dict[str, Any] = {
         "doc_id": chunk.doc_id, "doc_type": md.get("doc_type", "article"),
         "title": md.get("title", ""), "visibility": md.get("visibility", "public"),
-        "date_int": date_int(md.get("date")), "region_key": str(md.get("region", "")).lower(),
+        "date_int": date_int(md.get("date")),
+        "region_key": str(md.get("region", "")).strip().lower(),
         "start": chunk.start, "end": chunk.end, "lang": chunk.lang,
     }
     for key in ("tags", "sectors"):
         if md.get(key):
-            meta[key] = list(md[key])
+            meta[key] = [str(v).strip().lower() for v in md[key]]
     node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta,
                     embedding=vector.astype(float).tolist())
     node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)

