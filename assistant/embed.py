@@ -48,7 +48,7 @@ class Embedder:
     def _engine(self) -> Any:
         if self._model is None:
             if self.engine_name == "fast":
-                from assistant.fastembed import FastEngine
+                from assistant.fastembed import FastEngine  # type: ignore[attr-defined]
 
                 self._model = FastEngine(threads=self.threads)
             else:

@@ -8,6 +8,8 @@ file's chunks go. Each document is written as pending -> vectors -> done, so a
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -16,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.embed import Embedder
-from assistant.ingest.chunk import chunk_document
+from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document
 from assistant.ingest.load import LoadError, iter_corpus_files, load_file
-from assistant.models import Chunk, Document
+from assistant.models import VISIBILITIES, Chunk, Document
 from assistant.settings import Settings
 from assistant.stores.lexical import LexicalIndex
 from assistant.stores.lock import IndexLock
@@ -41,6 +43,7 @@ class IngestReport:
     chunks_written: int = 0
     embed_calls: int = 0
     seconds: float = 0.0
+    repairs: dict[str, int] = field(default_factory=dict)  # source -> glued words split
 
     @property
     def ok(self) -> bool:
@@ -66,7 +69,12 @@ class Index:
             self._owns_embedder = embedder is None
             self.embedder = embedder or Embedder(self.dir / "embeddings.sqlite",
                                                  settings.embed_engine, settings.embed_threads)
-            self.vectors = VectorStore(make_client(settings))
+            client = make_client(settings)
+            if rebuild:  # a Chroma server keeps its collections whatever is wiped here
+                for vis in VISIBILITIES:
+                    with contextlib.suppress(Exception):
+                        client.delete_collection(f"chunks_{vis}")
+            self.vectors = VectorStore(client)
             self.lexical = LexicalIndex(self.manifest, self.dir)
         except BaseException:
             self.close()
@@ -94,6 +102,13 @@ class Index:
         self.vectors.delete_doc(doc_id)
         self.manifest.remove_doc(doc_id)
         return True
+
+    def _versioned(self, content_hash: str) -> str:
+        # a new chunker or chunk size must re-chunk unchanged files too
+        s = self.settings
+        salt = (f"chunker{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_overlap_tokens}"
+                f"/repair={s.repair_scraped_text}")
+        return hashlib.sha256(f"{content_hash}/{salt}".encode()).hexdigest()
 
     def chunk(self, doc: Document) -> list[Chunk]:
         return chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)
@@ -160,10 +175,14 @@ class Index:
         for i, path in enumerate(files, 1):
             rel = path.relative_to(root).as_posix()
             try:
-                for doc in load_file(path, root, self.settings.max_file_bytes):
+                for doc in load_file(path, root, self.settings.max_file_bytes,
+                                     repair=self.settings.repair_scraped_text):
                     if doc.doc_id in docs:
                         raise LoadError(f"duplicate document id {doc.doc_id!r}")
+                    doc.content_hash = self._versioned(doc.content_hash)
                     docs[doc.doc_id] = doc
+                    if doc.metadata.get("repaired_splits"):
+                        report.repairs[doc.source] = int(doc.metadata["repaired_splits"])
             except LoadError as exc:
                 report.failed[rel] = str(exc)
             if progress:
@@ -213,6 +232,11 @@ class Index:
             obj = getattr(self, attr, None)
             if obj is not None:
                 obj.close()
+        # stop this process's Chroma system on the folder: a later Index (or --rebuild,
+        # which deletes the folder) in the same process must not reuse stale handles
+        vectors = getattr(self, "vectors", None)
+        if vectors is not None and hasattr(vectors.client, "close"):
+            vectors.client.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None

@@ -20,6 +20,7 @@ from typing import Any
 import frontmatter
 import yaml
 
+from assistant.ingest.repair import REPAIR_VERSION, repair_document
 from assistant.models import VISIBILITIES, Document
 from assistant.text import clean_text
 
@@ -63,8 +64,11 @@ def _link_target(path: Path) -> Path | None:
         return None
 
 
-def load_file(path: Path, root: Path, max_bytes: int) -> list[Document]:
-    """Load one corpus file into one or more documents (CSV: one per row)."""
+def load_file(path: Path, root: Path, max_bytes: int, *, repair: bool = True) -> list[Document]:
+    """Load one corpus file into one or more documents (CSV: one per row).
+
+    ``repair``: split words glued by scraping in .txt and .html sources.
+    """
     if path.is_symlink():
         target = _link_target(path)
         if target is None:
@@ -82,7 +86,10 @@ def load_file(path: Path, root: Path, max_bytes: int) -> list[Document]:
         raise LoadError("empty file")
     rel = path.relative_to(root).as_posix()
     ext = path.suffix.lower()
-    digest = hashlib.sha256(LOADER_VERSION.encode() + raw).hexdigest()
+    repair = repair and ext in (".txt", ".html", ".htm")
+    # the repair rule shapes the text: turning it on/off or changing it re-indexes the file
+    salt = f"{LOADER_VERSION}+repair{REPAIR_VERSION}" if repair else LOADER_VERSION
+    digest = hashlib.sha256(salt.encode() + raw).hexdigest()
     if ext == ".pdf":
         docs = [_from_pdf(raw, rel)]
     elif ext == ".docx":
@@ -91,7 +98,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> list[Document]:
         text = _decode(raw)
         if ext == ".csv":
             return _from_csv(text, rel)
-        docs = [_from_text(text, ext, rel)]
+        docs = [_from_text(text, ext, rel, repair)]
     for d in docs:
         d.content_hash = digest
         d.source = rel
@@ -105,7 +112,7 @@ def _decode(raw: bytes) -> str:
         raise LoadError(f"not valid UTF-8 (byte {exc.start})") from exc
 
 
-def _from_text(text: str, ext: str, rel: str) -> Document:
+def _from_text(text: str, ext: str, rel: str, repair: bool = False) -> Document:
     if ext in (".yaml", ".yml"):
         try:
             data = yaml.safe_load(text)
@@ -126,10 +133,20 @@ def _from_text(text: str, ext: str, rel: str) -> Document:
         title = str(meta.pop("title", "") or _first_heading(body) or Path(rel).stem)
         return article_document(rel, title, body, meta)
     if ext in (".html", ".htm"):
-        return _from_html(text, rel)
+        return _from_html(text, rel, repair)
     lines = text.strip().splitlines()
     title, body = lines[0].strip(), "\n".join(lines[1:]).strip()
-    return article_document(rel, title, body or title, {})
+    return _scraped_article(rel, title, body, {}, repair)
+
+
+def _scraped_article(rel: str, title: str, body: str, meta: dict[str, Any],
+                     repair: bool) -> Document:
+    """An article from scraped text, glued words split first (count in the metadata)."""
+    title, body, splits = repair_document(title, body, repair)
+    doc = article_document(rel, title, body or title, meta)
+    if splits:
+        doc.metadata["repaired_splits"] = splits
+    return doc
 
 
 def _first_heading(body: str) -> str | None:
@@ -137,7 +154,7 @@ def _first_heading(body: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def _from_html(text: str, rel: str) -> Document:
+def _from_html(text: str, rel: str, repair: bool = False) -> Document:
     import trafilatura
 
     body = trafilatura.extract(text, include_comments=False, include_tables=True,
@@ -150,7 +167,8 @@ def _from_html(text: str, rel: str) -> Document:
         fields = {"date": meta.date, "url": meta.url, "author": meta.author,
                   "description": meta.description}
     title = (meta.title if meta is not None and meta.title else None) or Path(rel).stem
-    return article_document(rel, title, clean_text(body), {k: v for k, v in fields.items() if v})
+    return _scraped_article(rel, title, clean_text(body), {k: v for k, v in fields.items() if v},
+                            repair)
 
 
 def _from_pdf(raw: bytes, rel: str) -> Document:
@@ -160,7 +178,8 @@ def _from_pdf(raw: bytes, rel: str) -> Document:
     try:
         reader = PdfReader(io.BytesIO(raw))
         pages = [p.extract_text() or "" for p in reader.pages]
-        info_title = (reader.metadata or {}).get("/Title")
+        meta = reader.metadata
+        info_title = meta.get("/Title") if meta is not None else None
     except (PdfReadError, ValueError, KeyError) as exc:
         raise LoadError(f"unreadable PDF: {exc}") from exc
     body = clean_text("\n\n".join(p.strip() for p in pages if p.strip()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +62,8 @@ class Answerer:
         t1 = time.perf_counter()
         chunks = self.retriever.retrieve(query, visibilities, self.settings.top_k, filters)
         t2 = time.perf_counter()
-        cands = extractive.candidates(query, lang, chunks)
+        tier = self.retriever.lexical.tier(tuple(visibilities))
+        cands = extractive.candidates(query, lang, chunks, tier.idf)
         conf = extractive.confidence(cands, chunks)
         top_dense = max((c.dense for c in chunks), default=0.0)
         grounded = bool(chunks) and (conf >= self.settings.answer_min_overlap
@@ -91,14 +92,14 @@ class Answerer:
         elif self.llm is None:
             ans = self._extractive(ctx)
         else:
-            ans = yield from self._llm_stream(ctx)
-            if ans is None:
+            llm_ans = yield from self._llm_stream(ctx)
+            if llm_ans is None:
                 yield ("reset", "")
                 ans = self._extractive(ctx, degraded=True)
             else:
-                ans.timings.update(ctx.timings)
-                ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
-                yield ("answer", ans)
+                llm_ans.timings.update(ctx.timings)
+                llm_ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
+                yield ("answer", llm_ans)
                 return
         yield from _word_tokens(ans.text)
         ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
@@ -121,7 +122,7 @@ class Answerer:
         return Answer(text=text, citations=cites, grounded=True, language=ctx.lang,
                       mode="extractive", degraded=degraded, query=ctx.query, timings=timings)
 
-    def _llm_stream(self, ctx: _Context) -> Iterator[Event]:
+    def _llm_stream(self, ctx: _Context) -> Generator[Event, None, Answer | None]:
         """Stream the LLM's answer; returns the Answer, or None if the LLM failed."""
         assert self.llm is not None
         t0 = time.perf_counter()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from bm25s.stopwords import STOPWORDS_EN
 
 from assistant.ingest.chunk import sentence_spans
 from assistant.models import RetrievedChunk
-from assistant.text import analyze
+from assistant.text import analyze, fold, words
 
 # words of a question that say what kind of answer is wanted, not what it is about
 _QUESTION_TERMS = frozenset(analyze(
@@ -26,6 +29,9 @@ _QUESTION_TERMS = frozenset(analyze(
     "which what who how when where why much many list tell describe explain know "
     "information news about members member work works working active involved cluster",
     "en"))
+_EN_STOP = frozenset(fold(w) for w in STOPWORDS_EN) | frozenset(
+    "were was been being am are is be do does did done have has had having would could should "
+    "might must shall will can may results result".split())
 _FIELD_LINE = re.compile(r"^[A-Z][\w ]{2,20}:\s")
 # sentences addressed to an assistant are never quoted (indirect prompt injection)
 _INSTRUCTION = re.compile(
@@ -34,7 +40,8 @@ _INSTRUCTION = re.compile(
     r"\b(rispondi|scrivi|write|respond|reply|answer|say|print|output)\b.{0,30}"
     r"\b(solo|soltanto|only|sempre|always)\b|\b(assistente|assistant|AI|IA|LLM|chatbot)\b.{0,40}"
     r"\b(deve|devi|must|should|shall)\b", re.IGNORECASE)
-MAX_SENTENCES = 4
+MAX_SENTENCES = 3
+MAX_WORDS = 90
 
 
 @dataclass
@@ -50,40 +57,81 @@ class Candidate:
 
 def question_terms(question: str, lang: str) -> list[str]:
     """Stemmed content terms of the question, without question words."""
+    if lang == "en":
+        question = " ".join(w for w in words(question) if fold(w) not in _EN_STOP)
     terms = analyze(question, lang)
-    if lang != "it":
-        terms += analyze(question, "it")
+    if lang != "it":  # Italian stems of the non-stopwords: matches Italian passages too
+        terms += analyze(" ".join(w for w in words(question)
+                                  if fold(w) not in _EN_STOP), "it")
     return [t for t in dict.fromkeys(terms) if t not in _QUESTION_TERMS]
 
 
 def _idf(terms: list[str], chunks: list[RetrievedChunk]) -> dict[str, float]:
-    # IDF within the retrieved set: a term present in every passage tells little apart
+    # fallback when no corpus IDF is given: IDF within the retrieved set
     docs = [set(analyze(c.text, c.metadata.get("lang", "it"))) for c in chunks]
     n = len(docs) or 1
     return {t: math.log(1 + n / (1 + sum(t in d for d in docs))) + 0.2 for t in terms}
 
 
-def candidates(question: str, lang: str, chunks: list[RetrievedChunk]) -> list[Candidate]:
-    """Every sentence of the retrieved chunks, scored against the question."""
+def _attribute_terms(question: str, lang: str) -> set[str]:
+    # lowercase content words name what is asked ("scadenza", "sede"); capitalised
+    # words and numbers name the subject, which the passage's title often gives
+    lower = " ".join(w for w in words(question) if w[:1].islower())
+    return set(analyze(lower, lang)) | (set(analyze(lower, "it")) if lang != "it" else set())
+
+
+_CUES: list[tuple[re.Pattern[str], re.Pattern[str], float]] = [
+    # (question asks for..., a sentence that has it, bonus)
+    (re.compile(r"\b(quant[oiae]|how (many|much)|numero|importo|dotazione|budget|costo|"
+                r"percentuale)\b", re.I), re.compile(r"\d"), 0.12),
+    (re.compile(r"\b(quando|when|scadenza|scade|deadline|entro|data|date)\b", re.I),
+     re.compile(r"\b(\d{1,2}\s+(gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|"
+                r"jun|jul|aug|sep|oct|dec)\w*|(gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|"
+                r"jan|may|jun|jul|aug|sep|oct|dec)\w*\s+\d{4}|\d{1,2}/\d{1,2})\b", re.I), 0.12),
+    (re.compile(r"\b(chi|who|whom)\b", re.I),
+     re.compile(r"\b[A-ZÀ-Þ][a-zà-ÿ]+ [A-ZÀ-Þ][a-zà-ÿ]+"), 0.06),
+    (re.compile(r"\b(dove|where)\b", re.I),
+     re.compile(r"\b(a|in|presso|at|to) [A-ZÀ-Þ]"), 0.06),
+]
+
+
+def _cue_bonus(question: str, sentence: str) -> float:
+    return sum(b for q, pat, b in _CUES if q.search(question) and pat.search(sentence))
+
+
+def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
+               idf_of: Callable[[str], float] | None = None) -> list[Candidate]:
+    """Every sentence of the retrieved chunks, scored against the question.
+
+    A sentence is credited with the question terms of its chunk's title and
+    section too (they are its context: "La scadenza è il 15 aprile" answers a
+    question about the call named in the title), so sentences are told apart by
+    the terms the title does not already give, plus answer-type cues.
+    """
     q = question_terms(question, lang)
-    idf = _idf(q, chunks)
+    idf = {t: idf_of(t) for t in q} if idf_of else _idf(q, chunks)
     total = sum(idf.values()) or 1.0
+    attr = _attribute_terms(question, lang)
+    focus = {t: w * (2.0 if t in attr else 1.0) for t, w in idf.items()}
+    ftotal = sum(focus.values()) or 1.0
     top = max((c.score for c in chunks), default=1.0) or 1.0
     out: list[Candidate] = []
     for i, c in enumerate(chunks):
         clang = c.metadata.get("lang", "it")
-        spans = sentence_spans(c.text)
-        for pos, (s, e) in enumerate(spans):
+        context = set(analyze(f"{c.title} {c.metadata.get('section', '')}", clang))
+        for pos, (s, e) in enumerate(sentence_spans(c.text)):
             text = c.text[s:e].strip()
             if len(text) < 25 or text.startswith("#") or _INSTRUCTION.search(text):
                 continue
             if text.endswith(":") and len(text) < 80:  # a label, not a statement
                 continue
             terms = set(analyze(text, clang))
-            overlap = sum(idf[t] for t in q if t in terms) / total
-            score = (0.65 * overlap + 0.25 * (c.score / top)
-                     + 0.05 * (1.0 / (1 + pos)) + 0.05 * (clang == lang))
-            out.append(Candidate(i, c.start + s, text, score, terms, overlap, idf))
+            overlap = sum(idf[t] for t in q if t in terms or t in context) / total
+            own = sum(focus[t] for t in q if t in terms) / ftotal
+            score = (0.35 * overlap + 0.3 * own + 0.2 * (c.score / top)
+                     + 0.04 * (1.0 / (1 + pos)) + 0.04 * (clang == lang)
+                     + _cue_bonus(question, text))
+            out.append(Candidate(i, c.start + s, text, score, terms | context, overlap, idf))
     return out
 
 
@@ -109,14 +157,19 @@ def select(cands: list[Candidate], max_sentences: int = MAX_SENTENCES) -> list[C
     if not cands:
         return []
     ranked = sorted(cands, key=lambda c: -c.score)
-    floor = ranked[0].score * 0.75
+    floor = ranked[0].score * 0.8
     chosen: list[Candidate] = []
+    words = 0
     for c in ranked:
         if len(chosen) >= max_sentences or c.score < floor:
             break
+        n = len(c.text.split())
+        if chosen and words + n > MAX_WORDS:
+            continue
         if any(_jaccard(c.terms, o.terms) > 0.5 for o in chosen):
             continue
         chosen.append(c)
+        words += n
     # reading order: by source rank, then position in the document
     return sorted(chosen, key=lambda c: (c.source, c.start))
 
@@ -139,6 +192,6 @@ def compose(chosen: list[Candidate], chunks: list[RetrievedChunk]) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip().lstrip("-*• ").strip()
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"\s+", " ", text).strip().lstrip("-*• ").strip()
     return text if text[-1:] in ".!?:;…" else text + "."

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,10 +95,15 @@ class LexicalTier:
         self.ids = [r.chunk_id for r in rows]
         self.rows = {r.chunk_id: r for r in rows}
         self.columns = _Columns.from_rows(rows)
+        self.df = Counter(t for r in rows for t in set(r.tokens))
         if bm25 is None and rows:
             bm25 = bm25s.BM25(k1=1.2, b=0.75)
             bm25.index([r.tokens or ["\x00"] for r in rows], show_progress=False)
         self.bm25 = bm25
+
+    def idf(self, term: str) -> float:
+        """Corpus IDF of a stemmed term; a term no visible chunk has gets the maximum."""
+        return math.log(1 + len(self.ids) / (1 + self.df.get(term, 0)))
 
     def search(self, tokens: list[str], n: int,
                filters: Filters | None = None) -> list[tuple[str, float]]:

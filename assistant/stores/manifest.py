@@ -91,7 +91,8 @@ class Manifest:
         with self._lock:
             rows = self.db.execute("SELECT doc_id, source, content_hash, doc_type, title, "
                                    "visibility, status, n_chunks, meta FROM docs").fetchall()
-        return {r[0]: DocRow(*r[:8], json.loads(r[8])) for r in rows}
+        return {r[0]: DocRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]),
+                             json.loads(r[8])) for r in rows}
 
     def doc_text(self, doc_id: str) -> str | None:
         row = self.db.execute("SELECT text FROM docs WHERE doc_id=?", (doc_id,)).fetchone()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.models import VISIBILITIES, Chunk, Filters
@@ -79,7 +79,7 @@ class VectorStore:
             store.flat_metadata = False
 
     def add(self, visibility: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        nodes = [_node(c, vectors[i]) for i, c in enumerate(chunks)]
+        nodes: list[BaseNode] = [_node(c, vectors[i]) for i, c in enumerate(chunks)]
         if nodes:
             self.stores[visibility].add(nodes)
 
