@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -30,7 +31,7 @@ def _settings(index: Path | None = None, corpus: Path | None = None) -> Settings
 
 
 def _fail(msg: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {msg}")
+    console.print(f"[bold red]error:[/] {escape(msg)}")
     raise typer.Exit(code)
 
 
@@ -66,6 +67,15 @@ def ingest(
             report = idx.ingest(paths or None, progress=progress)
     except FileNotFoundError as exc:
         _fail(str(exc))
+    except Exception as exc:  # a full disk must not end in a traceback
+        from assistant.healthcheck import EXIT_WRITE_FAILED, write_failure
+
+        reason = write_failure(exc)
+        if reason is None:
+            raise
+        _fail(f"{reason}. Documents finished before the failure are kept and the index "
+              "still answers; free some space and run `assistant ingest` again to finish.",
+              EXIT_WRITE_FAILED)
     finally:
         idx.close()
     _print_report(report)
@@ -82,8 +92,11 @@ def _print_report(report: Any) -> None:
                  ("chunks/s", f"{rate:.1f}")):
         t.add_row(k, str(v))
     console.print(t)
+    repairs = getattr(report, "repairs", {})
+    if repairs:
+        console.print(f"repaired glued words: {sum(repairs.values())} in {len(repairs)} documents")
     for path, reason in report.failed.items():
-        console.print(f"[yellow]skipped[/] {path}: {reason}")
+        console.print(f"[yellow]skipped[/] {escape(path)}: {escape(reason)}")
 
 
 @app.command()
@@ -93,8 +106,11 @@ def stats(index: Annotated[Path | None, typer.Option(help="Index folder.")] = No
     from assistant.ingest.index import Index
     from assistant.stores.lock import IndexLocked
 
+    settings = _settings(index)
+    if not (settings.index_dir / "manifest.sqlite").exists():  # don't create an empty index
+        _fail(f"no index at {settings.index_dir}: run `assistant ingest` first")
     try:
-        idx = Index(_settings(index))
+        idx = Index(settings)
     except IndexLocked as exc:
         _fail(str(exc), 3)
     try:
@@ -160,7 +176,37 @@ def ask(
         out.print(f"    «{snippet}…»", style="dim", highlight=False, markup=False)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes; more than 1 needs a Chroma "
+                                              "server (ASSISTANT_CHROMA_HOST).")] = 1,
+    index: Annotated[Path | None, typer.Option(help="Index folder.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (for uploads).")] = None,
+    ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Serve the chat UI at / "
+                                     "(see docs/ui.md).")] = True,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs, see docs/api.md) and the chat UI at /."""
+    from assistant.api.server import ServeError
+    from assistant.api.server import serve as run_server
+
+    try:
+        run_server(_settings(index, corpus), host, port, workers, ui=ui)
+    except ServeError as exc:
+        _fail(str(exc), exc.code)
+
+
 from assistant.cli_eval import eval_app  # noqa: E402
+from assistant.draft.cli import draft_command  # noqa: E402
+
+app.command(name="draft")(draft_command)
+from assistant.directory.cli import members_command  # noqa: E402
+
+app.command(name="members")(members_command)
+from assistant.healthcheck import check_command  # noqa: E402
+
+app.command(name="check")(check_command)
 
 app.add_typer(eval_app, name="eval")
 

@@ -14,6 +14,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_ITALIAN
 
 LANGS = ("it", "en")
+TOKENIZER_VERSION = "2"  # bump when analyze() changes: stored lexical tokens are redone
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 _ELISION = re.compile(r"^(?:l|un|dell|all|dall|nell|sull|coll|d|c|s|m|t|v|n|quest|quell|tutt)'",
                       re.IGNORECASE)
@@ -41,11 +42,12 @@ def fold(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Raw word tokens, apostrophe elisions split off ("dell'Expo" -> "Expo")."""
+    """Raw word tokens, apostrophe elisions split off ("dell'Expo" -> "Expo") and
+    compounds split at hyphens ("Trentino-Alto Adige" -> "Trentino", "Alto", "Adige")."""
     out: list[str] = []
     for m in _WORD.finditer(text.replace("\u2019", "'")):
         w = _ELISION.sub("", m.group())
-        out.extend(p for p in w.split("'") if p)
+        out.extend(p for part in w.split("'") for p in part.split("-") if p)
     return out
 
 

@@ -18,10 +18,10 @@ from assistant.text import detect_language
 
 _HEADER = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # sentence ends: punctuation followed by space and an uppercase/digit/quote, or a blank line
-_SENT_END = re.compile(r"(?<=[.!?…])[\"»)\]*]{0,3}\s+(?=[\"«(\[*_]{0,3}[A-ZÀ-ÖØ-Þ0-9])|\n\s*\n|\n(?=[-*•] )"
-                       r"|(?<=[a-zà-ÿ.:;])\n(?=[A-ZÀ-Þ])")
+_SENT_END = re.compile(r"(?<=[.!?…])[\"»)\]*]{0,3}\s+(?=[\"«(\[*_]{0,3}[A-ZÀ-ÖØ-Þ0-9])"
+                       r"|\n\s*\n|\n(?=[-*•|] )|\n(?=\|)|(?<=[\w.:;)])\n(?=[A-ZÀ-Þ])")
 _WORDS = re.compile(r"\S+")
-CHUNKER_VERSION = "2"  # bump when chunk boundaries change: documents get re-chunked
+CHUNKER_VERSION = "3"  # bump when chunk boundaries change: documents get re-chunked
 CHUNK_META_KEYS = ("url", "date", "tags", "sectors", "region", "city", "kind", "visibility",
                    "author", "name")
 

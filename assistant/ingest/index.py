@@ -8,7 +8,6 @@ file's chunks go. Each document is written as pending -> vectors -> done, so a
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import shutil
 import time
@@ -20,11 +19,12 @@ from typing import Any
 from assistant.embed import Embedder
 from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document
 from assistant.ingest.load import LoadError, iter_corpus_files, load_file
-from assistant.models import VISIBILITIES, Chunk, Document
+from assistant.models import Chunk, Document
 from assistant.settings import Settings
-from assistant.stores.lexical import LexicalIndex
 from assistant.stores.lock import IndexLock
 from assistant.stores.manifest import Manifest
+from assistant.text import TOKENIZER_VERSION
+from assistant.stores.sync import ChromaManifest, open_lexical, wipe_server
 from assistant.stores.vector import VectorStore, make_client
 
 Progress = Callable[[str, int, int], None]
@@ -63,19 +63,21 @@ class Index:
         try:
             if rebuild:
                 wipe_index(self.dir)
-            self.manifest = Manifest(self.dir / "manifest.sqlite")
-            self.manifest.check()
+            if not settings.chroma_host:  # server mode: the manifest is in the server
+                self.manifest = Manifest(self.dir / "manifest.sqlite")
+                self.manifest.check()
             # a caller-supplied embedder (shared cache) is the caller's to close
             self._owns_embedder = embedder is None
             self.embedder = embedder or Embedder(self.dir / "embeddings.sqlite",
                                                  settings.embed_engine, settings.embed_threads)
             client = make_client(settings)
-            if rebuild:  # a Chroma server keeps its collections whatever is wiped here
-                for vis in VISIBILITIES:
-                    with contextlib.suppress(Exception):
-                        client.delete_collection(f"chunks_{vis}")
+            if rebuild and settings.chroma_host:  # the server keeps whatever is wiped here
+                wipe_server(client)
+            if settings.chroma_host:
+                self.manifest = ChromaManifest(client, settings.chroma_sync_ms / 1000)
+                self.manifest.check()
             self.vectors = VectorStore(client)
-            self.lexical = LexicalIndex(self.manifest, self.dir)
+            self.lexical = open_lexical(settings, self.manifest)
         except BaseException:
             self.close()
             raise
@@ -87,9 +89,9 @@ class Index:
         chunks = chunks if chunks is not None else self.chunk(doc)
         if vectors is None:
             vectors = self.embedder.embed_passages([c.embed_text for c in chunks])
-        existing = self.manifest.docs().get(doc.doc_id)
+        existing = self.manifest.has_doc(doc.doc_id)  # not docs(): O(n) per document
         self.manifest.mark_pending(doc)
-        if existing is not None:
+        if existing:
             self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(doc.visibility, chunks, vectors)
         self.manifest.commit_doc(doc, chunks)
@@ -97,7 +99,7 @@ class Index:
 
     def remove_document(self, doc_id: str) -> bool:
         """Remove a document and its chunks; False if it was not indexed."""
-        if doc_id not in self.manifest.docs():
+        if not self.manifest.has_doc(doc_id):
             return False
         self.vectors.delete_doc(doc_id)
         self.manifest.remove_doc(doc_id)
@@ -107,7 +109,7 @@ class Index:
         # a new chunker or chunk size must re-chunk unchanged files too
         s = self.settings
         salt = (f"chunker{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_overlap_tokens}"
-                f"/repair={s.repair_scraped_text}")
+                f"/repair={s.repair_scraped_text}/tokens{TOKENIZER_VERSION}")
         return hashlib.sha256(f"{content_hash}/{salt}".encode()).hexdigest()
 
     def chunk(self, doc: Document) -> list[Chunk]:
@@ -175,10 +177,14 @@ class Index:
         for i, path in enumerate(files, 1):
             rel = path.relative_to(root).as_posix()
             try:
-                for doc in load_file(path, root, self.settings.max_file_bytes,
-                                     repair=self.settings.repair_scraped_text):
-                    if doc.doc_id in docs:
+                loaded = load_file(path, root, self.settings.max_file_bytes,
+                                   repair=self.settings.repair_scraped_text)
+                ids: set[str] = set()
+                for doc in loaded:  # a file is taken whole or not at all (CSV rows too)
+                    if doc.doc_id in docs or doc.doc_id in ids:
                         raise LoadError(f"duplicate document id {doc.doc_id!r}")
+                    ids.add(doc.doc_id)
+                for doc in loaded:
                     doc.content_hash = self._versioned(doc.content_hash)
                     docs[doc.doc_id] = doc
                     if doc.metadata.get("repaired_splits"):

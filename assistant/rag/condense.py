@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import CONDENSE_PROMPT
 from assistant.text import analyze, fold, words
@@ -54,6 +55,7 @@ def rewrite(question: str, history: Sequence[Message]) -> str:
     replaces_place = bool(q_words & _REGION_WORDS)
     carried = [w for w in words(prev_user)
                if fold(w) not in q_words and analyze(w)
+               and not set(analyze(w)) <= QUESTION_TERMS
                and not (replaces_place and fold(w) in _REGION_WORDS)]
     names: list[str] = []
     if _PRONOUN.search(question) and not replaces_place:  # "chi l'ha organizzata?"

@@ -20,7 +20,7 @@ from assistant.models import RetrievedChunk
 from assistant.text import analyze, fold, words
 
 # words of a question that say what kind of answer is wanted, not what it is about
-_QUESTION_TERMS = frozenset(analyze(
+QUESTION_TERMS = frozenset(analyze(
     "quale quali qual chi cosa come quando dove perché quanto quanti quante elenca dimmi "
     "parlami descrivi spiega sai puoi vorrei sapere informazioni notizie "
     "soci socio membri associati occupano occupa lavorano lavora operano opera attivi attive "
@@ -63,7 +63,7 @@ def question_terms(question: str, lang: str) -> list[str]:
     if lang != "it":  # Italian stems of the non-stopwords: matches Italian passages too
         terms += analyze(" ".join(w for w in words(question)
                                   if fold(w) not in _EN_STOP), "it")
-    return [t for t in dict.fromkeys(terms) if t not in _QUESTION_TERMS]
+    return [t for t in dict.fromkeys(terms) if t not in QUESTION_TERMS]
 
 
 def _idf(terms: list[str], chunks: list[RetrievedChunk]) -> dict[str, float]:
@@ -125,6 +125,8 @@ def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
                 continue
             if text.endswith(":") and len(text) < 80:  # a label, not a statement
                 continue
+            if text == c.title or re.fullmatch(r"[|\s:-]+", text):  # a bare name, a rule
+                continue
             terms = set(analyze(text, clang))
             overlap = sum(idf[t] for t in q if t in terms or t in context) / total
             own = sum(focus[t] for t in q if t in terms) / ftotal
@@ -133,6 +135,48 @@ def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
                      + _cue_bonus(question, text))
             out.append(Candidate(i, c.start + s, text, score, terms | context, overlap, idf))
     return out
+
+
+_ENTITY = re.compile(r"(?<![\w'])(?:\d{4}|[A-ZÀ-Þ][\w-]{2,})(?![\w'])")
+
+
+def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> list[str]:
+    """Names and years of the question that no retrieved passage mentions, when
+    they are enough to say the passages are about something else.
+
+    "La missione in India", "il bando 2028": when the passages talk about other
+    missions and other years, the content does not answer, however similar it is.
+    Decisive: at least half of the names missing, or every year missing. The
+    first word is skipped (capitalised by position, not because it is a name).
+    """
+    body = " ".join(words(question)[1:])
+    found = {m.group() for m in _ENTITY.finditer(body)}
+    if not found:
+        return []
+    have: set[str] = set()
+    for c in chunks:
+        have |= {fold(w) for w in words(f"{c.title} {c.text}")}
+    missing = {n for n in found if fold(n) not in have and not _known_variant(n, have)}
+    years = {n for n in found if n.isdigit()}
+    names = found - years
+    decisive = (names and len(missing & names) * 2 >= len(names)) or (
+        years and years <= missing)
+    return sorted(missing) if decisive else []
+
+
+def unknown_terms(question: str, lang: str, df: Callable[[str], int]) -> list[str]:
+    """Content words of an Italian question that appear nowhere in the visible corpus
+    ("fatturato", "cannabis"): the content cannot answer what it never mentions.
+    Only for Italian, the corpus language: other languages are matched densely."""
+    if lang != "it":
+        return []
+    return [t for t in question_terms(question, lang) if len(t) > 3 and not df(t)]
+
+
+def _known_variant(name: str, have: set[str]) -> bool:
+    # "Trentino" vs "trentina", "Bologna" vs "bolognese": same stem counts as present
+    stem = analyze(name, "it")
+    return bool(stem) and any(h.startswith(stem[0]) for h in have if len(stem[0]) >= 4)
 
 
 def confidence(cands: list[Candidate], chunks: list[RetrievedChunk]) -> float:
@@ -192,6 +236,9 @@ def compose(chosen: list[Candidate], chunks: list[RetrievedChunk]) -> str:
 
 
 def _tidy(text: str) -> str:
+    if text.startswith("|"):  # a Markdown table row reads as "cell: cell, cell"
+        cells = [c.strip() for c in text.strip("|").split("|") if c.strip()]
+        text = f"{cells[0]}: {', '.join(cells[1:])}" if len(cells) > 1 else " ".join(cells)
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
     text = re.sub(r"\s+", " ", text).strip().lstrip("-*• ").strip()
     return text if text[-1:] in ".!?:;…" else text + "."

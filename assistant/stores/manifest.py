@@ -94,6 +94,12 @@ class Manifest:
         return {r[0]: DocRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]),
                              json.loads(r[8])) for r in rows}
 
+    def has_doc(self, doc_id: str) -> bool:
+        """True if ``doc_id`` has a row (done or pending); one indexed lookup."""
+        with self._lock:
+            row = self.db.execute("SELECT 1 FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
+        return row is not None
+
     def doc_text(self, doc_id: str) -> str | None:
         row = self.db.execute("SELECT text FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else None
