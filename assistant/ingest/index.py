@@ -23,9 +23,9 @@ from assistant.models import Chunk, Document
 from assistant.settings import Settings
 from assistant.stores.lock import IndexLock
 from assistant.stores.manifest import Manifest
-from assistant.text import TOKENIZER_VERSION
 from assistant.stores.sync import ChromaManifest, open_lexical, wipe_server
 from assistant.stores.vector import VectorStore, make_client
+from assistant.text import TOKENIZER_VERSION
 
 Progress = Callable[[str, int, int], None]
 DOC_BATCH = 64
@@ -123,7 +123,7 @@ class Index:
         report = IngestReport()
         root = self.settings.corpus_dir
         files, scope = self._files(root, paths, report)
-        docs = self._load(files, root, report, progress)
+        docs = self.load_files(files, root, report, progress)
         existing = self.manifest.docs()
         changed = [d for d in docs if not (d.doc_id in existing
                                            and existing[d.doc_id].status == "done"
@@ -171,8 +171,8 @@ class Index:
             # a path that is gone but indexed stays in scope: its documents are removed
         return files, scope
 
-    def _load(self, files: list[Path], root: Path, report: IngestReport,
-              progress: Progress | None) -> list[Document]:
+    def load_files(self, files: list[Path], root: Path, report: IngestReport,
+                   progress: Progress | None) -> list[Document]:
         docs: dict[str, Document] = {}
         for i, path in enumerate(files, 1):
             rel = path.relative_to(root).as_posix()
@@ -249,10 +249,12 @@ class Index:
 
 
 def wipe_index(index_dir: Path, keep_cache: bool = True) -> None:
-    """Delete the index (for ``--rebuild``), keeping the embedding cache by default."""
+    """Delete the index (for ``--rebuild``), keeping the embedding cache by default and
+    always the feedback store (answers and ratings are not derived data)."""
     if not index_dir.exists():
         return
     for child in index_dir.iterdir():
-        if child.name in (".lock",) or (keep_cache and child.name.startswith("embeddings.")):
+        if child.name == ".lock" or child.name.startswith("feedback.") or (
+                keep_cache and child.name.startswith("embeddings.")):
             continue
         shutil.rmtree(child) if child.is_dir() else child.unlink()

@@ -1,0 +1,183 @@
+"""A tiny corpus (public, member-only, a member profile) indexed once per session, a
+private copy per test, apps over it through TestClient or a real uvicorn on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from assistant.api import create_app
+from assistant.embed import Embedder
+from assistant.facade import Assistant
+from assistant.ingest.index import Index
+from assistant.rag.llm import LLM
+from assistant.settings import Settings
+
+KEYS = {"k-member": "member", "k-staff": "staff", "k-admin": "admin"}
+AUTH: dict[str, dict[str, str]] = {
+    "anonymous": {}, **{role: {"Authorization": f"Bearer {key}"} for key, role in KEYS.items()}}
+SECRET_DOC = "articles/verbale-riservato.md"
+SECRET_WORD = "Zefiro"
+
+DOCS = {
+    "articles/bando-ponti.md": """---
+title: "Bando Ponti di Innovazione 2024"
+date: 2024-05-06
+tags: [bandi]
+visibility: public
+---
+Il bando Ponti di Innovazione ha una dotazione di 1,2 milioni di euro.
+Finanzia progetti collaborativi tra soci di regioni diverse.
+Le domande si presentano entro il 30 giugno 2024 sul portale del cluster.
+""",
+    "articles/missione-osaka.md": """---
+title: "Missione a Osaka: sei soci alla fiera Japan Health"
+date: 2025-06-20
+tags: [missioni]
+---
+Sei soci del cluster hanno partecipato alla missione a Osaka in occasione di Japan Health.
+La delegazione ha incontrato oltre 70 stakeholder giapponesi in tre giorni di incontri.
+""",
+    SECRET_DOC: """---
+title: "Verbale riservato del consiglio direttivo"
+date: 2025-11-03
+tags: [policy]
+visibility: members
+---
+Il consiglio direttivo ha approvato il progetto Zefiro con un budget di 450.000 euro.
+Il progetto Zefiro finanzia la piattaforma di telemonitoraggio dei soci ospedalieri.
+""",
+    "members/rigenera.yaml": """name: Rigenera Lab S.r.l.
+kind: company
+region: Lombardia
+city: Milano
+sectors: [medicina rigenerativa, biotecnologie]
+founded: 2015
+employees: 22
+visibility: public
+description: |
+  Rigenera Lab sviluppa scaffold bioattivi per la rigenerazione della cartilagine.
+  Il prodotto principale, CartiGen, è in sperimentazione clinica di fase II.
+""",
+}
+
+
+@pytest.fixture(scope="session")
+def api_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """``<base>/corpus`` and ``<base>/index``, ingested once (copy before writing)."""
+    base = tmp_path_factory.mktemp("api")
+    for rel, text in DOCS.items():
+        p = base / "corpus" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    s = Settings(corpus_dir=base / "corpus", index_dir=base / "index")
+    idx = Index(s, embedder=embedder)
+    try:
+        report = idx.ingest()
+    finally:
+        release(idx)
+    assert report.ok, report.failed
+    return base
+
+
+def release(idx: Index) -> None:
+    """Close an index built on the shared session embedder without closing the embedder."""
+    idx.manifest.close()
+    if idx._lock is not None:
+        idx._lock.release()
+        idx._lock = None
+
+
+@pytest.fixture
+def api_settings(tmp_path: Path, api_base: Path) -> Settings:
+    shutil.copytree(api_base / "corpus", tmp_path / "corpus")
+    shutil.copytree(api_base / "index", tmp_path / "index")
+    return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index",
+                    api_keys=KEYS, rate_limit_per_minute=100_000)
+
+
+AppFactory = Callable[..., tuple[FastAPI, Assistant]]
+
+
+@pytest.fixture
+def make_app(api_settings: Settings, embedder: Embedder) -> Iterator[AppFactory]:
+    """``make_app(**settings_overrides) -> (app, assistant)``; the assistant reuses the
+    session embedder (its query cache makes the suite fast) and holds the index lock."""
+    made: list[Assistant] = []
+
+    def make(**overrides: Any) -> tuple[FastAPI, Assistant]:
+        s = Settings(**{**api_settings.model_dump(), **overrides})
+        assistant = Assistant(s, Index(s, embedder=embedder), LLM(s) if s.llm_enabled else None)
+        made.append(assistant)
+        return create_app(s, assistant=assistant), assistant
+
+    yield make
+    for a in made:
+        release(a.index)
+
+
+@pytest.fixture
+def client_for(make_app: AppFactory) -> Iterator[Callable[..., TestClient]]:
+    """``client_for(**settings_overrides)``: a started TestClient (lifespan run)."""
+    clients: list[TestClient] = []
+
+    def make(**overrides: Any) -> TestClient:
+        app, _ = make_app(**overrides)
+        c = TestClient(app, raise_server_exceptions=False)
+        c.__enter__()
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(client_for: Callable[..., TestClient]) -> TestClient:
+    return client_for()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+def ask(client: TestClient, question: str, role: str = "anonymous",
+        **body: Any) -> Any:
+    r = client.post("/v1/chat", headers=AUTH[role],
+                    json={"messages": [{"role": "user", "content": question}], **body})
+    assert r.status_code == 200, r.text
+    return r.json()
