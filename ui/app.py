@@ -1,0 +1,130 @@
+"""The Gradio app: :func:`build_ui` makes it, :func:`mount_ui` serves it at ``/`` of the
+API's FastAPI app (``make run``), ``python -m ui`` serves it on its own against
+``ASSISTANT_API_URL``. Either way every handler talks to the HTTP API only.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+
+from ui import layout, views  # noqa: E402
+from ui.handlers import ChatHandlers, Endpoint, role_text  # noqa: E402
+from ui.i18n import DEFAULT_LANG, lang_of, t  # noqa: E402
+from ui.staff import DRAFT_WORDS, StaffHandlers, confirm_delete  # noqa: E402
+from ui.style import CSS  # noqa: E402
+
+MAX_UPLOAD = "1mb"  # the API refuses larger request bodies anyway
+CONCURRENCY = 32  # events served at once (Gradio's default is 1: one user at a time)
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # the API is /v1, not these events
+
+
+def build_ui(api_url: str | None = None, fallback_url: str = "http://127.0.0.1:8000"
+             ) -> gr.Blocks:
+    """The Blocks. ``api_url``: the API to call (None: the server this page came from)."""
+    ep = Endpoint(api_url, fallback_url)
+    chat, staff = ChatHandlers(ep), StaffHandlers(ep)
+    lab = layout.Labels()
+    with gr.Blocks(title=t("title"), analytics_enabled=False, fill_width=False) as demo:
+        head = layout._header(lab)
+        role = gr.State("anonymous")
+        turns = gr.State([])
+        with gr.Tabs(elem_id="tabs"):
+            with lab.make(gr.Tab, {"label": "tab_chat"}, id="chat", elem_id="tab-chat"):
+                c = layout._chat_tab(lab)
+            with lab.make(gr.Tab, {"label": "tab_draft"}, id="draft", visible=False,
+                          elem_id="tab-draft") as draft_tab:
+                d = layout._draft_tab(lab)
+            with lab.make(gr.Tab, {"label": "tab_docs"}, id="docs", visible=False,
+                          elem_id="tab-docs") as docs_tab:
+                k = layout._docs_tab(lab)
+        key, lang = head["key"], head["lang"]
+        _wire_access(demo, chat, staff, head, role, draft_tab, docs_tab, k)
+        _wire_chat(chat, c, turns, key, lang)
+        _wire_staff(staff, d, k, key, lang)
+        _wire_language(lab, head, role, turns, c["view"])
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def _wire_access(demo: gr.Blocks, chat: ChatHandlers, staff: StaffHandlers,
+                 head: dict[str, Any], role: gr.State, draft_tab: Any, docs_tab: Any,
+                 k: dict[str, Any]) -> None:
+    key, lang = head["key"], head["lang"]
+    outs = [role, head["role_md"], draft_tab, docs_tab]
+
+    for event in (key.submit, head["apply"].click):
+        event(chat.access, [key, lang], outs, **PRIVATE).then(
+            staff.documents_for, [role, k["show"], key, lang],
+            [k["table"], k["pick"], k["timer"]], **PRIVATE)
+    demo.load(_initial_lang, None, lang, **PRIVATE).then(
+        chat.access, [key, lang], outs, **PRIVATE)
+
+
+def _initial_lang(request: gr.Request) -> str:
+    """``?lang=en`` opens the page in English; Italian otherwise."""
+    params = getattr(request, "query_params", None) or {}
+    return lang_of(dict(params).get("lang", DEFAULT_LANG))
+
+
+def _wire_chat(chat: ChatHandlers, c: dict[str, Any], turns: gr.State, key: Any,
+               lang: Any) -> None:
+    ask_in = [c["question"], turns, key, lang, c["scope"], c["tags"], c["region"],
+              c["date_from"], c["date_to"]]
+    ask_out = [c["view"], turns, c["question"]]
+    quiet: dict[str, Any] = {**PRIVATE, "show_progress": "hidden"}  # the view shows progress
+    c["question"].submit(chat.ask, ask_in, ask_out, **quiet)
+    c["send"].click(chat.ask, ask_in, ask_out, **quiet)
+    for btn in c["examples"]:
+        btn.click(lambda q: q, btn, c["question"], **quiet).then(
+            chat.ask, ask_in, ask_out, **quiet)
+    c["view"].click(chat.feedback, [turns, key, lang], [c["view"], turns], **quiet)
+    c["new"].click(lambda lg: (views.chat([], lg), [], ""), lang,
+                   [c["view"], turns, c["question"]], **PRIVATE)
+
+
+def _wire_staff(staff: StaffHandlers, d: dict[str, Any], k: dict[str, Any], key: Any,
+                lang: Any) -> None:
+    d["kind"].change(lambda kind: DRAFT_WORDS.get(kind, 600), d["kind"], d["words"],
+                     **PRIVATE)
+    d["go"].click(staff.draft, [d["topic"], d["kind"], d["words"], d["since"], d["until"],
+                                d["tags"], d["members"], key, lang],
+                  [d["view"], d["download"]], **PRIVATE)
+    listing = ([k["show"], key, lang], [k["table"], k["pick"], k["timer"]])
+    k["refresh"].click(staff.documents, *listing, **PRIVATE)
+    k["show"].change(staff.documents, *listing, **PRIVATE)
+    k["timer"].tick(staff.documents, *listing, show_progress="hidden", **PRIVATE)
+    k["upload"].upload(staff.upload, [k["upload"], k["visibility"], key, lang], k["log"],
+                       **PRIVATE).then(staff.documents, *listing, **PRIVATE)
+    k["ask"].click(confirm_delete, [k["pick"], lang], [k["confirm"], k["outcome"]],
+                   **PRIVATE)
+    k["confirm"].click(staff.delete, [k["pick"], key, lang],
+                       [k["confirm"], k["outcome"], k["pick"]], **PRIVATE).then(
+        staff.documents, *listing, **PRIVATE)
+
+
+def _wire_language(lab: layout.Labels, head: dict[str, Any], role: gr.State,
+                   turns: gr.State, view: Any) -> None:
+    def relabel(lg: str, r: str, ts: list[dict[str, Any]]) -> list[Any]:
+        return [*lab.updates(lg), role_text(r, lg), views.chat(ts, lg)]
+
+    head["lang"].change(relabel, [head["lang"], role, turns],
+                        [*lab.components, head["role_md"], view], **PRIVATE)
+
+
+def launch_options() -> dict[str, Any]:
+    """Options shared by :func:`mount_ui` and ``python -m ui``."""
+    return {"theme": layout.theme(), "css": CSS, "footer_links": [], "ssr_mode": False,
+            "max_file_size": MAX_UPLOAD}
+
+
+def mount_ui(app: FastAPI, api_url: str | None = None, path: str = "/",
+             fallback_url: str = "http://127.0.0.1:8000") -> FastAPI:
+    """Serve the UI at ``path`` of ``app`` (after the API's own routes, which win)."""
+    blocks = build_ui(api_url, fallback_url)
+    return gr.mount_gradio_app(app, blocks, path=path, **launch_options())

@@ -1,0 +1,162 @@
+"""Staff handlers: article drafts (POST /v1/drafts) and document management
+(/v1/documents). The tabs are shown only to staff keys, and the API checks the
+role again on every call."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ui import views
+from ui.client import ApiError
+from ui.handlers import Endpoint, error_text
+from ui.i18n import t
+
+UPLOAD_TYPES = [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".yaml",
+                ".yml", ".csv"]
+DRAFT_WORDS = {"article": 600, "newsletter": 350, "brief": 400}  # the API's defaults
+_SOURCES_HEADING = re.compile(r"\n## (?:Fonti|Sources)\n")
+
+
+# -- drafts ------------------------------------------------------------------------------
+def body_of(markdown: str) -> str:
+    """The draft without its trailing source list (the UI shows its own, clickable)."""
+    parts = _SOURCES_HEADING.split(markdown, maxsplit=1)
+    return parts[0].rstrip()
+
+
+def save_markdown(result: dict[str, Any]) -> str:
+    """Write the draft (with its source list) to a temporary .md file for download."""
+    slug = re.sub(r"[^a-z0-9]+", "-", str(result.get("topic", "")).lower()).strip("-")[:50]
+    folder = Path(tempfile.mkdtemp(prefix="assistant-draft-"))
+    path = folder / f"bozza-{slug or 'vitalia'}.md"
+    path.write_text(str(result.get("markdown", "")) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def make_draft(ep: Endpoint, topic: str, kind: str, words: float, since: str, until: str,
+               tags: list[str], members: bool, key: str, lang: str,
+               request: gr.Request) -> tuple[str, Any]:
+    """Ask for a draft: (view, download button)."""
+    topic = " ".join((topic or "").split())
+    if len(topic) < 3:
+        return views.draft(None, lang, t("draft_short", lang)), gr.update(visible=False)
+    body: dict[str, Any] = {"topic": topic, "kind": kind or "article", "words": int(words),
+                            "tags": list(tags or [])[:10], "include_members": bool(members)}
+    for name, value in (("since", since), ("until", until)):
+        if (value or "").strip():
+            body[name] = value.strip()
+    try:
+        result = ep.client(key, request).draft(body)
+    except ApiError as exc:
+        return views.draft(None, lang, error_text(exc, lang)), gr.update(visible=False)
+    shown = {**result, "markdown": body_of(str(result.get("markdown", "")))}
+    return views.draft(shown, lang), gr.update(value=save_markdown(result), visible=True)
+
+
+# -- documents ---------------------------------------------------------------------------
+def list_documents(ep: Endpoint, show: str, key: str, lang: str,
+                   request: gr.Request) -> tuple[str, Any, Any]:
+    """(table, choices of the delete selector, status timer: on while indexing)."""
+    try:
+        listing = ep.client(key, request).documents(show if show in ("article", "member")
+                                                    else None)
+    except ApiError as exc:
+        return (views.documents(None, lang, error_text(exc, lang)), gr.update(),
+                gr.Timer(active=False))
+    ids = [str(d["doc_id"]) for d in listing.get("items", [])]
+    return (views.documents(listing, lang), gr.update(choices=ids),
+            gr.Timer(active=views.pending(listing)))
+
+
+def upload_id(filename: str) -> str:
+    """The document id of an uploaded file: ``uploads/<safe file name>``."""
+    name = Path(filename).name
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "documento"
+    return f"uploads/{stem[:120]}"
+
+
+def upload(ep: Endpoint, files: list[str] | None, visibility: str, key: str, lang: str,
+           request: gr.Request, progress: gr.Progress | None = None) -> str:
+    """Upload and index each file in turn, with a progress bar and a line per file."""
+    progress = progress or gr.Progress()
+    paths = [Path(f) for f in (files or [])]
+    lines: list[tuple[str, str, str]] = []
+    client = ep.client(key, request)
+    for i, path in enumerate(paths, 1):
+        name = path.name  # Gradio keeps the uploaded file's own name
+        progress((i - 1) / max(len(paths), 1),
+                 desc=t("docs_indexing", lang, name=name, i=i, n=len(paths)))
+        try:
+            out = client.upload(upload_id(name), name, path.read_bytes(), visibility or None)
+            lines.append(("ok", name, t("docs_done", lang, chunks=out.get("chunks", 0))))
+        except ApiError as exc:
+            lines.append(("error", name, t("docs_failed", lang, detail=error_text(exc, lang))))
+        except OSError as exc:
+            lines.append(("error", name, t("docs_failed", lang, detail=str(exc))))
+    progress(1.0)
+    return views.upload_log(lines) if lines else views.upload_log(
+        [("busy", "", t("docs_idle", lang))])
+
+
+def confirm_delete(doc_id: str | None, lang: str) -> tuple[Any, str]:
+    """First click on Delete: reveal the confirmation button."""
+    if not doc_id:
+        return gr.update(visible=False), views.upload_log([("error", "", t("docs_pick",
+                                                                           lang))])
+    return gr.update(visible=True), ""
+
+
+def delete(ep: Endpoint, doc_id: str | None, key: str, lang: str,
+           request: gr.Request) -> tuple[Any, str, Any]:
+    """Confirmed: DELETE the document; (confirm button, outcome, selector)."""
+    if not doc_id:
+        return gr.update(visible=False), "", gr.update()
+    try:
+        ep.client(key, request).delete(doc_id)
+    except ApiError as exc:
+        return gr.update(visible=False), views.upload_log(
+            [("error", doc_id, error_text(exc, lang))]), gr.update()
+    return gr.update(visible=False), views.upload_log(
+        [("ok", "", t("docs_deleted", lang, doc_id=doc_id))]), gr.update(value=None)
+
+
+class StaffHandlers:
+    """The staff tabs' event handlers (bound methods, so Gradio sees their annotations)."""
+
+    def __init__(self, ep: Endpoint) -> None:
+        self.ep = ep
+
+    def draft(self, topic: str, kind: str, words: float, since: str, until: str,
+              tags: list[str], members: bool, key: str, lang: str,
+              request: gr.Request) -> tuple[str, Any]:
+        """(draft view, download button)."""
+        return make_draft(self.ep, topic, kind, words, since, until, tags, members, key, lang,
+                          request)
+
+    def documents(self, show: str, key: str, lang: str,
+                  request: gr.Request) -> tuple[str, Any, Any]:
+        """(document table, delete selector, status timer)."""
+        return list_documents(self.ep, show, key, lang, request)
+
+    def documents_for(self, role: str, show: str, key: str, lang: str,
+                      request: gr.Request) -> tuple[str, Any, Any]:
+        """After signing in: the list for staff keys, nothing for the others."""
+        if role not in ("staff", "admin"):
+            return "", gr.update(choices=[], value=None), gr.Timer(active=False)
+        return list_documents(self.ep, show, key, lang, request)
+
+    def upload(self, files: list[str] | None, visibility: str, key: str, lang: str,
+               request: gr.Request,
+               progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 (Gradio's API)
+        """Upload and index files, with a progress bar."""
+        return upload(self.ep, files, visibility, key, lang, request, progress)
+
+    def delete(self, doc_id: str | None, key: str, lang: str,
+               request: gr.Request) -> tuple[Any, str, Any]:
+        """(confirm button, outcome, selector)."""
+        return delete(self.ep, doc_id, key, lang, request)
