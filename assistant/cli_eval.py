@@ -27,8 +27,13 @@ def retrieval(
 ) -> None:
     """Paragraph retrieval on a SQuAD file: recall, MRR, answer-in-context, latency."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from evals.retrieval import SPLITS, run
 
@@ -67,9 +72,64 @@ def _print_retrieval(result: dict[str, Any]) -> None:
         t.add_column(f"{name} ({m['n_questions']} q)", justify="right")
     for label, key in _RETRIEVAL_ROWS:
         t.add_row(label, *[f"{m[key]:.3f}" for _, m in cols])
-    for label, key in (("latency p50 (ms)", "p50_ms"), ("latency p95 (ms)", "p95_ms")):
+    for label, key in (("latency p50 (ms)", "p50_ms"), ("latency p95 (ms)", "p95_ms"),
+                       ("CPU per query p50 (ms)", "p50_cpu_ms"),
+                       ("CPU per query p95 (ms)", "p95_cpu_ms")):
         t.add_row(label, *[f"{m[key]:.1f}" for _, m in cols])
     out = Console()
     out.print(t)
     out.print(f"index built in {result['index_s']} s ({result['embed_calls']} passages embedded), "
               f"questions asked in {result['ask_s']} s")
+
+
+@eval_app.command("directory")
+def directory(
+    index: Annotated[Path | None, typer.Option(help="Index folder (ingested).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Member-directory questions: precision/recall of the member set, false routing."""
+    from evals.directory import main
+
+    raise typer.Exit(main(index, as_json))
+
+
+@eval_app.command("answers")
+def answers(
+    split: Annotated[str, typer.Option(
+        help="Questions to ask: dev (tuning), heldout (never tuned on) or all.")] = "all",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index: Annotated[Path | None, typer.Option(
+        help="Demo index folder (default: the configured index; ingested if stale).")] = None,
+    llm: Annotated[bool, typer.Option(help="Use the configured LLM (default: offline).")]
+    = False,
+) -> None:
+    """Answer quality on evals/questions.jsonl through Assistant.ask (see docs/evaluation.md)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from evals.answers import SPLITS
+    from evals.answers_run import EvalSetupError, print_report, run, summary_json
+
+    err = Console(stderr=True)
+    if split not in SPLITS:
+        err.print(f"[bold red]error:[/] --split must be one of {', '.join(SPLITS)}")
+        raise typer.Exit(2)
+    labels = {"load": "Reading corpus", "embed": "Embedding chunks", "ask": "Questions"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = run(split, index, llm, progress)
+        except EvalSetupError as exc:
+            err.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(3) from None
+    if as_json:
+        print(json.dumps(summary_json(report), ensure_ascii=False))
+        return
+    print_report(report)

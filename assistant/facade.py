@@ -10,8 +10,9 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from assistant.directory import Directory, events
+from assistant.draft import Draft, Drafter, DraftRequest
 from assistant.ingest.index import Index
-from assistant.ingest.load import LoadError, load_file
 from assistant.models import Answer, Caller, Document, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer, Event
 from assistant.rag.condense import Message
@@ -29,6 +30,7 @@ class Assistant:
         self.llm = llm
         self.retriever = Retriever(settings, index.embedder, index.vectors, index.lexical)
         self.answerer = Answerer(settings, self.retriever, llm)
+        self.directory = Directory(index, llm)  # "which/how many members": complete lists
         # Chroma, SQLite and the lexical tiers are shared: writes are serialised
         self.write_lock = threading.RLock()
 
@@ -40,11 +42,23 @@ class Assistant:
     def ask(self, question: str | Sequence[Message], caller: Caller,
             filters: Filters | None = None) -> Answer:
         """Answer a question (or the last user turn of a conversation) with citations."""
+        routed = self.directory.answer(_messages(question), caller, filters)
+        if routed is not None:
+            return routed
         return self.answerer.answer(_messages(question), caller.visibilities, filters)
+
+    def draft(self, request: DraftRequest, caller: Caller) -> Draft:
+        """A cited draft (LLM) or working brief (offline) on ``request.topic``, from the
+        content ``caller`` may see (see :mod:`assistant.draft`)."""
+        return Drafter(self.settings, self.retriever, self.llm).draft(
+            request, caller.visibilities)
 
     def stream(self, question: str | Sequence[Message], caller: Caller,
                filters: Filters | None = None) -> Iterator[Event]:
         """Token events then the final validated answer (see ``Answerer.stream``)."""
+        routed = self.directory.answer(_messages(question), caller, filters)
+        if routed is not None:
+            return events(routed)
         return self.answerer.stream(_messages(question), caller.visibilities, filters)
 
     # -- documents ------------------------------------------------------------------
@@ -72,13 +86,6 @@ class Assistant:
     def delete_document(self, doc_id: str) -> bool:
         with self.write_lock:
             return self.index.remove_document(doc_id)
-
-    def load_upload(self, path: Any) -> list[Document]:
-        """Load an uploaded file the same way ingest loads corpus files."""
-        try:
-            return load_file(path, path.parent, self.settings.max_file_bytes)
-        except LoadError:
-            raise
 
     def close(self) -> None:
         self.index.close()

@@ -1,0 +1,135 @@
+"""The drafter: broad retrieval, then an LLM draft or, offline, a brief."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from assistant.draft import brief
+from assistant.draft.compose import compose
+from assistant.draft.gather import gather, related_members
+from assistant.draft.models import Draft, DraftRequest, Mode
+from assistant.draft.render import count_words, finish
+from assistant.models import Citation, RetrievedChunk
+from assistant.rag.llm import LLM
+from assistant.rag.retrieve import Retriever
+from assistant.settings import Settings
+from assistant.text import detect_language
+
+NOT_FOUND = {
+    "it": "Nei contenuti del cluster visibili a questo profilo non ho trovato fonti su "
+          "questo tema con i filtri scelti: nessuna bozza senza fonti.",
+    "en": "I found no sources on this topic in the cluster's content visible to this "
+          "profile with the chosen filters: no draft without sources.",
+}
+DEGRADED = {"it": "il modello linguistico non è disponibile: al suo posto un brief offline",
+            "en": "the language model is unavailable: an offline brief instead"}
+LLM_SOURCES = 14  # article passages given to the LLM
+BRIEF_SOURCES = 12  # article passages a brief quotes from
+LLM_MEMBERS = 4
+
+
+class Drafter:
+    """Drafts grounded in the cluster's content, on behalf of given visibilities."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, llm: LLM | None = None) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.llm = llm
+
+    def draft(self, request: DraftRequest, visibilities: Sequence[str]) -> Draft:
+        """An LLM draft when a model is configured (falling back to the brief if it
+        fails), otherwise the offline brief. Only passages of ``visibilities`` that
+        match the request's window and tags are ever retrieved, hence cited."""
+        t0 = time.perf_counter()
+        lang = detect_language(request.topic)
+        limit = LLM_SOURCES if self.llm is not None else BRIEF_SOURCES
+        found = gather(self.retriever, request.topic, visibilities, request.filters(), limit)
+        timings = dict(found.timings)
+        if not found.chunks:
+            text = f"{brief.LABELS[lang]['header']}\n\n{NOT_FOUND[lang]}\n"
+            return self._result(request, text, [], "extractive", timings, t0)
+        degraded = False
+        if self.llm is not None:
+            d = self._llm(request, lang, found.chunks, visibilities, timings, t0)
+            if d is not None:
+                return d
+            degraded = True
+        return self._brief(request, lang, found.chunks, visibilities, timings, t0, degraded)
+
+    def _members(self, topic: str, names: list[str], visibilities: Sequence[str],
+                 limit: int, timings: dict[str, float]) -> list[RetrievedChunk]:
+        t = time.perf_counter()
+        out = related_members(self.retriever, topic, names, visibilities, limit)
+        timings["members_ms"] = (time.perf_counter() - t) * 1e3
+        return out
+
+    def _llm(self, request: DraftRequest, lang: str, chunks: list[RetrievedChunk],
+             visibilities: Sequence[str], timings: dict[str, float], t0: float) -> Draft | None:
+        assert self.llm is not None
+        members: list[RetrievedChunk] = []
+        if request.include_members:
+            names = brief.organisation_names(chunks)
+            members = self._members(request.topic, names, visibilities, LLM_MEMBERS, timings)
+        out = compose(self.llm, request.topic, request.kind, request.target_words, lang,
+                      chunks + members)
+        if out is None:
+            return None
+        timings.update(out.timings)
+        d = self._result(request, out.markdown, out.citations, "llm", timings, t0,
+                         sources=len(chunks) + len(members))
+        d.warnings += out.warnings + _reserved(out.citations, chunks + members)
+        d.timings["attempts"] = out.attempts
+        return d
+
+    def _brief(self, request: DraftRequest, lang: str, chunks: list[RetrievedChunk],
+               visibilities: Sequence[str], timings: dict[str, float], t0: float,
+               degraded: bool) -> Draft:
+        t = time.perf_counter()
+        n_facts = max(10, min(24, request.target_words // 25))
+        facts = brief.select_facts(request.topic, lang, chunks, n_facts)
+        members: list[RetrievedChunk] = []
+        if request.include_members:
+            names = brief.organisation_names(brief.quoted(facts, chunks))
+            members = self._members(request.topic, names, visibilities, 8, timings)
+        body = brief.compose(request.topic, lang, facts, chunks, members,
+                             _scope(request, lang), offline_note=request.kind != "brief")
+        markdown, cites = finish(body, chunks + members, lang)
+        timings["brief_ms"] = (time.perf_counter() - t) * 1e3
+        d = self._result(request, markdown, cites, "extractive", timings, t0,
+                         sources=len(chunks) + len(members))
+        d.degraded = degraded
+        if degraded:
+            d.warnings.append(DEGRADED[lang])
+        d.warnings += _reserved(cites, chunks + members)
+        if len({c.doc_id for c in cites if c.doc_type == "article"}) < 3:
+            d.warnings.append("few sources found: widen the window or the tags")
+        return d
+
+    def _result(self, request: DraftRequest, markdown: str, cites: list[Citation],
+                mode: Mode, timings: dict[str, float], t0: float, sources: int = 0) -> Draft:
+        timings = dict(timings, total_ms=(time.perf_counter() - t0) * 1e3)
+        return Draft(markdown=markdown, citations=cites, kind=request.kind,
+                     mode=mode,
+                     topic=request.topic, words=count_words(markdown),
+                     target_words=request.target_words if mode == "llm" else None,
+                     sources_used=len(cites), sources_considered=sources,
+                     filters=request.filters(), timings=timings)
+
+
+def _reserved(cites: list[Citation], sources: list[RetrievedChunk]) -> list[str]:
+    members_only = {c.chunk_id for c in sources if c.metadata.get("visibility") == "members"}
+    ns = [str(c.n) for c in cites if c.chunk_id in members_only]
+    return [f"sources {', '.join(ns)} are members-only: check before publishing"] if ns else []
+
+
+def _scope(request: DraftRequest, lang: str) -> dict[str, str]:
+    lab = brief.LABELS[lang]
+    out: dict[str, str] = {}
+    if request.since or request.until:
+        out["window"] = f"{request.since or '…'} → {request.until or '…'}"
+    if request.tags:
+        out["tags"] = ", ".join(request.tags)
+    if not out:
+        out["window"] = lab["any"]
+    return out

@@ -1,0 +1,110 @@
+"""A small corpus of member profiles (one member-only, one from a CSV row) and two
+articles, indexed once per session; tests that write get a private copy."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.embed import Embedder
+from assistant.facade import Assistant
+from assistant.ingest.index import Index
+from assistant.settings import Settings
+
+
+def profile(name: str, kind: str, region: str, city: str, sectors: list[str], founded: int,
+            employees: int, visibility: str = "public", about: str = "") -> str:
+    return (f"name: {name}\nkind: {kind}\nregion: {region}\ncity: {city}\n"
+            f"sectors: [{', '.join(sectors)}]\nfounded: {founded}\nemployees: {employees}\n"
+            f"visibility: {visibility}\ndescription: |\n  {about or name + ' è un socio.'}\n")
+
+
+SECRET = "Cellula Segreta S.p.A."
+DOCS = {
+    "members/rigenera.yaml": profile(
+        "Rigenera Lab S.r.l.", "company", "Lombardia", "Milano",
+        ["medicina rigenerativa", "biotecnologie"], 2015, 22,
+        about="Rigenera Lab sviluppa scaffold bioattivi per la cartilagine."),
+    "members/cellula.yaml": profile(
+        SECRET, "company", "Lombardia", "Pavia", ["medicina rigenerativa", "terapie avanzate"],
+        2019, 30, visibility="members", about="Cellula produce terapie cellulari."),
+    "members/dolomed.yaml": profile(
+        "Dolomed Devices S.r.l.", "company", "Trentino-Alto Adige", "Trento",
+        ["medtech", "medicina rigenerativa"], 2018, 12,
+        about="Dolomed progetta bioreattori per tessuti ingegnerizzati."),
+    "members/bolzamed.yaml": profile(
+        "Bolzamed S.r.l.", "company", "Trentino-Alto Adige", "Bolzano", ["medtech"], 2001, 140,
+        about="Bolzamed produce strumenti chirurgici."),
+    "members/ateneo.yaml": profile(
+        "Politecnico Subalpino", "university", "Piemonte", "Torino",
+        ["biotecnologie", "bioinformatica"], 1906, 4200,
+        about="Il Politecnico forma ingegneri biomedici."),
+    "members/altri.csv": (
+        "name,kind,region,city,sectors,founded,employees,visibility,lang,description\n"
+        "Ospedale del Lago,hospital,Lombardia,Como,ricerca clinica;terapie avanzate,1950,900,"
+        "public,it,L'Ospedale del Lago è un ospedale di Como.\n"),
+    "articles/missione-osaka.md": """---
+title: "Missione a Osaka: sei soci alla fiera Japan Health"
+date: 2025-06-20
+tags: [missioni internazionali]
+---
+La missione a Osaka si è svolta dal 25 al 28 giugno 2025 in occasione di Japan Health.
+Sei soci del cluster, tra cui Rigenera Lab, hanno incontrato oltre 70 stakeholder giapponesi.
+""",
+    "articles/bando-seed.md": """---
+title: "Bando VITALIA Seed 2025"
+date: 2025-02-10
+tags: [bandi]
+---
+Il Cluster VITALIA apre il Bando Seed 2025 con una dotazione di 2 milioni di euro.
+Le domande vanno presentate entro il 30 aprile 2025 tramite il portale del cluster.
+""",
+}
+
+
+def write_corpus(root: Path) -> Path:
+    for rel, text in DOCS.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return root
+
+
+def release(idx: Index) -> None:
+    """Close an index built on the session embedder without closing the embedder."""
+    idx.manifest.close()
+    if idx._lock is not None:
+        idx._lock.release()
+        idx._lock = None
+
+
+@pytest.fixture(scope="session")
+def dir_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """``<base>/corpus`` and ``<base>/index``, ingested once (copy before writing)."""
+    base = tmp_path_factory.mktemp("directory")
+    s = Settings(corpus_dir=write_corpus(base / "corpus"), index_dir=base / "index")
+    idx = Index(s, embedder=embedder)
+    try:
+        report = idx.ingest()
+    finally:
+        release(idx)
+    assert report.ok, report.failed
+    return base
+
+
+@pytest.fixture
+def dir_settings(tmp_path: Path, dir_base: Path) -> Settings:
+    shutil.copytree(dir_base / "corpus", tmp_path / "corpus")
+    shutil.copytree(dir_base / "index", tmp_path / "index")
+    return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def assistant(dir_settings: Settings, embedder: Embedder) -> Iterator[Assistant]:
+    """An offline assistant (no LLM) over a private copy of the small index."""
+    a = Assistant(dir_settings, Index(dir_settings, embedder=embedder))
+    yield a
+    release(a.index)
