@@ -107,7 +107,8 @@ def stats(index: Annotated[Path | None, typer.Option(help="Index folder.")] = No
     from assistant.stores.lock import IndexLocked
 
     settings = _settings(index)
-    if not (settings.index_dir / "manifest.sqlite").exists():  # don't create an empty index
+    if not settings.chroma_host and not (settings.index_dir / "manifest.sqlite").exists():
+        # don't create an empty index (server mode: the manifest is in the Chroma server)
         _fail(f"no index at {settings.index_dir}: run `assistant ingest` first")
     try:
         idx = Index(settings)

@@ -53,7 +53,7 @@ class Directory:
         earlier = [m for m in messages[:-1] if m.role == "user"]
         # the previous turn is only pre-checked: re-parsing it could cost an LLM call
         if q is None and earlier and looks_like_directory(earlier[-1].content):
-            standalone = rewrite(question, messages[:-1])
+            standalone = rewrite(question, messages[:-1], keep_question_words=True)
             if standalone != question:
                 q = self._parse(standalone, caller)
         return q

@@ -94,6 +94,7 @@ class Index:
         if existing:
             self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(doc.visibility, chunks, vectors)
+        self.vectors.add_sentences(doc.visibility, chunks, self.embedder.embed_passages)
         self.manifest.commit_doc(doc, chunks)
         return len(chunks)
 
@@ -101,6 +102,7 @@ class Index:
         """Remove a document and its chunks; False if it was not indexed."""
         if not self.manifest.has_doc(doc_id):
             return False
+        self.manifest.mark_removing(doc_id)  # a crash now leaves it pending, not half-gone
         self.vectors.delete_doc(doc_id)
         self.manifest.remove_doc(doc_id)
         return True

@@ -45,8 +45,10 @@ def is_followup(question: str) -> bool:
     return len(content) <= 3 or bool(_ELLIPSIS.search(q) or _PRONOUN.search(q))
 
 
-def rewrite(question: str, history: Sequence[Message]) -> str:
-    """Deterministic standalone query for retrieval (offline mode)."""
+def rewrite(question: str, history: Sequence[Message], keep_question_words: bool = False) -> str:
+    """Deterministic standalone query (offline mode). Question words of the previous
+    turn ("quali", "soci") are noise for retrieval, but the member directory needs
+    them to recognise a list question: ``keep_question_words`` carries them too."""
     prev_user = next((m.content for m in reversed(history) if m.role == "user"), "")
     prev_bot = next((m.content for m in reversed(history) if m.role == "assistant"), "")
     if not prev_user or not is_followup(question):
@@ -55,7 +57,7 @@ def rewrite(question: str, history: Sequence[Message]) -> str:
     replaces_place = bool(q_words & _REGION_WORDS)
     carried = [w for w in words(prev_user)
                if fold(w) not in q_words and analyze(w)
-               and not set(analyze(w)) <= QUESTION_TERMS
+               and (keep_question_words or not set(analyze(w)) <= QUESTION_TERMS)
                and not (replaces_place and fold(w) in _REGION_WORDS)]
     names: list[str] = []
     if _PRONOUN.search(question) and not replaces_place:  # "chi l'ha organizzata?"

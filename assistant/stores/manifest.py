@@ -113,6 +113,12 @@ class Manifest:
                 (doc.doc_id, doc.source, "", doc.doc_type, doc.title, doc.visibility,
                  time.time(), json.dumps(doc.metadata), doc.text))
 
+    def mark_removing(self, doc_id: str) -> None:
+        """Step 1 of a removal: a crash before :meth:`remove_doc` leaves it pending."""
+        with self._lock, self.db:
+            self.db.execute("UPDATE docs SET status='pending', updated=? WHERE doc_id=?",
+                            (time.time(), doc_id))
+
     def commit_doc(self, doc: Document, chunks: list[Chunk]) -> None:
         """Step 2: replace the document's chunks and mark it done, atomically."""
         rows = [(c.chunk_id, c.doc_id, c.index, doc.visibility, c.text, c.start, c.end, c.lang,

@@ -228,7 +228,7 @@ def test_ingest_report_counts_repairs(tmp_path: Path, embedder: Embedder) -> Non
         idx = Index(settings, embedder=embedder)
         try:
             report = IngestReport()
-            docs = idx._load(list(iter_corpus_files(corpus)), corpus, report, None)
+            docs = idx.load_files(list(iter_corpus_files(corpus)), corpus, report, None)
         finally:
             idx.close()
         assert report.repairs == expected

@@ -16,8 +16,10 @@ from assistant.embed import Embedder
 from assistant.ingest.index import Index
 from assistant.ingest.load import article_document, member_document
 from assistant.models import Document, Filters
+from assistant.rag import retrieve
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
+from assistant.stores.vector import sentence_texts
 from assistant.text import analyze
 
 PUB, ALL = ("public",), ("public", "members")
@@ -33,8 +35,8 @@ DOCS = [
              "Il bando finanzia con voucher fino a 20.000 euro la partecipazione delle PMI "
              "socie a fiere internazionali.", date="2024-02-10", tags=["bandi", "export"]),
     _article("forum", "Forum annuale a Roma",
-             "Il forum annuale del cluster si è tenuto a Roma con 400 partecipanti e un "
-             "panel sulle quote di mercato dei dispositivi medici.",
+             "Il forum annuale del cluster si è tenuto a Roma con 400 partecipanti. Un "
+             "panel ha discusso le quote di mercato dei dispositivi medici.",
              date="2024-04-18", tags=["eventi"]),
     _article("quote", "Quote associative 2025", SECRET, date="2025-01-05", tags=["soci"],
              visibility="members"),
@@ -68,7 +70,8 @@ def retriever(index: Index) -> Retriever:
 
 def _lexical_docs(index: Index, query: str, vis: tuple[str, ...],
                   filters: Filters | None = None) -> set[str]:
-    hits = index.lexical.tier(vis).search(analyze(query), 50, filters)
+    hits = index.lexical.tier(vis).search(analyze(query, "it"), 50, filters,
+                                          analyze(query, "en"))
     return {cid.split("::")[0] for cid, _ in hits}
 
 
@@ -76,6 +79,12 @@ def _dense_docs(index: Index, query: str, vis: tuple[str, ...],
                 filters: Filters | None = None) -> set[str]:
     hits = index.vectors.query(index.embedder.embed_query(query), vis, 50, filters)
     return {cid.split("::")[0] for cid, _ in hits}
+
+
+def _sentence_docs(index: Index, query: str, vis: tuple[str, ...],
+                   filters: Filters | None = None) -> set[str]:
+    hits = index.vectors.query_sentences(index.embedder.embed_query(query), vis, 200, filters)
+    return {sid.split("::")[0] for sid, _ in hits}
 
 
 def _docs(retriever: Retriever, query: str, vis: tuple[str, ...],
@@ -107,8 +116,10 @@ def test_member_only_chunk_never_reaches_anonymous_query(index: Index,
     assert "quote" in _dense_docs(index, query, ALL)
     assert _docs(retriever, query, ALL)[0] == "quote"
     # ...and neither path, nor the fused list, lets an anonymous caller see it
+    assert "quote" in _sentence_docs(index, query, ALL)
     assert "quote" not in _lexical_docs(index, query, PUB)
     assert "quote" not in _dense_docs(index, query, PUB)
+    assert "quote" not in _sentence_docs(index, query, PUB)
     anon = retriever.retrieve(query, PUB, k=50)
     assert anon and all(r.doc_id != "quote" and r.metadata["visibility"] == "public"
                         for r in anon)
@@ -131,13 +142,25 @@ FILTER_CASES = [
 
 @pytest.mark.parametrize(("filters", "allowed"), FILTER_CASES)
 def test_each_filter_holds_on_both_signals(index: Index, retriever: Retriever,
+                                           monkeypatch: pytest.MonkeyPatch,
                                            filters: Filters, allowed: set[str]) -> None:
     query = ("voucher fiere forum partecipanti quote rigenerazione cartilagine test "
              "diagnostici Kansai")
     assert _lexical_docs(index, query, PUB, filters) == allowed
     assert _dense_docs(index, query, PUB, filters) == allowed
-    assert set(_docs(retriever, query, PUB, filters)) == allowed
+    assert _sentence_docs(index, query, PUB, filters) == allowed
     assert set(_docs(retriever, query, PUB)) > allowed  # the filter did the work
+    # dense side, both strategies: post-filtering an over-fetch, and Chroma's where
+    for share, strategy in ((0.0, "overfetch"), (1.1, "where")):
+        monkeypatch.setattr(retrieve, "BROAD_FILTER_SHARE", share)
+        seen = set()
+        for r in retriever.retrieve(query, PUB, k=50, filters=filters):
+            seen.add(r.doc_id)
+            assert r.dense > 0 or r.lexical > 0
+        assert seen == allowed, strategy
+        assert set(retriever._dense(index.lexical.tier(PUB), index.embedder.embed_query(query),
+                                    PUB, 50, filters)) == {
+            c for c in index.lexical.tier(PUB).ids if c.split("::")[0] in allowed}, strategy
 
 
 def test_update_and_remove_reach_both_signals(index: Index, retriever: Retriever) -> None:
@@ -151,9 +174,12 @@ def test_update_and_remove_reach_both_signals(index: Index, retriever: Retriever
     assert top.doc_id == "forum" and "ornitorinco" in top.text and top.lexical > 0
     assert "quote di mercato" not in " ".join(r.text for r in retriever.retrieve(
         "quote di mercato dei dispositivi medici", PUB, k=50) if r.doc_id == "forum")
+    sentences = index.vectors.sentences["public"]
+    assert len(sentences.get(where={"doc_id": "forum"})["ids"]) == 1  # the new text's one
     index.remove_document("forum")
     assert "forum" not in _docs(retriever, "forum annuale Roma partecipanti", PUB)
     assert "forum" not in _dense_docs(index, "forum annuale Roma partecipanti", PUB)
+    assert sentences.get(where={"doc_id": "forum"})["ids"] == []
 
 
 def test_empty_and_unmatched_queries(tmp_path: Path, embedder: Embedder,
@@ -169,3 +195,46 @@ def test_empty_and_unmatched_queries(tmp_path: Path, embedder: Embedder,
     assert retriever.retrieve("xyzzy qwerty", PUB, k=2)
     with pytest.raises(ValueError):
         retriever.retrieve("bando", ("public", "secret"))
+
+
+def test_dense_score_mixes_chunk_and_best_sentence_cosines(index: Index,
+                                                           retriever: Retriever) -> None:
+    query = "Quanti partecipanti ha avuto il forum di Roma?"
+    q = index.embedder.embed_query(query)
+    tier = index.lexical.tier(PUB)
+    dense = retriever._dense(tier, q, PUB, 100, None)
+    chunk = index.chunk(DOCS[1])[0]
+    sentences = sentence_texts(chunk)
+    assert len(sentences) == 2  # the 400 participants are in one sentence of two
+    chunk_cos = float(index.embedder.embed_passages([chunk.embed_text])[0] @ q)
+    best = float(max(index.embedder.embed_passages(sentences) @ q))
+    a = retrieve.SENTENCE_WEIGHT
+    assert dense[chunk.chunk_id] == pytest.approx(a * best + (1 - a) * chunk_cos, abs=1e-3)
+    stored = index.vectors.sentences["public"].get(where={"doc_id": "forum"})["ids"]
+    assert sorted(stored) == [f"{chunk.chunk_id}#s0", f"{chunk.chunk_id}#s1"]
+
+
+def test_index_without_sentence_vectors_falls_back_to_chunk_cosines(
+        index: Index, retriever: Retriever) -> None:
+    for col in index.vectors.sentences.values():
+        ids = col.get(include=[])["ids"]
+        if ids:
+            col.delete(ids=ids)
+    q = index.embedder.embed_query("voucher per le fiere internazionali")
+    dense = retriever._dense(index.lexical.tier(PUB), q, PUB, 100, None)
+    assert dense == dict(index.vectors.query(q, PUB, 100))
+    assert retriever.retrieve("voucher per le fiere internazionali", PUB, k=1)[0].doc_id == \
+        "bando"
+
+
+def test_fusion_normalises_each_signal_per_query() -> None:
+    lex = {"a": 8.0, "b": 2.0}  # BM25: divided by the best, zero stays "no evidence"
+    dense = {"b": 0.86, "c": 0.84, "d": 0.80}  # cosines: min-max over the candidates
+    fused = dict(retrieve.fuse(lex, dense, 0.6))
+    assert fused["a"] == pytest.approx(0.4 * 1.0)
+    assert fused["b"] == pytest.approx(0.4 * 0.25 + 0.6 * 1.0)
+    assert fused["c"] == pytest.approx(0.6 * (0.04 / 0.06))
+    assert fused["d"] == 0.0
+    assert [c for c, _ in retrieve.fuse(lex, dense, 0.6)] == ["b", "a", "c", "d"]
+    assert retrieve.scale_by_max({"x": 0.0}) == {"x": 0.0}
+    assert retrieve.minmax({"x": 0.5, "y": 0.5}) == {"x": 1.0, "y": 1.0}

@@ -161,3 +161,22 @@ def test_empty_tier_and_unknown_terms(tmp_path: Path) -> None:
     assert idx.tier(PUB).search(["bando"], 10) == []
     tier = LexicalTier(list(Manifest(tmp_path / "m.sqlite").iter_chunks()))
     assert tier.search([], 10) == []
+
+
+def test_adjacent_pairs_break_ties_between_equal_bags_of_words(tmp_path: Path) -> None:
+    m = Manifest(tmp_path / "m.sqlite")
+    _commit(m, _article("b", "Storia", "L'impero aveva una grande capitale ricca."))
+    _commit(m, _article("a", "Storia", "La capitale dell'impero era grande e ricca."))
+    tier = LexicalIndex(m, tmp_path).tier(PUB)
+    assert sorted(tier.rows["a::0"].tokens) == sorted(tier.rows["b::0"].tokens)
+    hits = tier.search(analyze("capitale dell'impero"), 10)
+    assert [cid for cid, _ in hits] == ["a::0", "b::0"] and hits[0][1] > hits[1][1]
+
+
+def test_other_language_analysis_adds_missing_terms(tmp_path: Path) -> None:
+    m = Manifest(tmp_path / "m.sqlite")
+    _commit(m, _article("en", "Mission", "Companies visited the Kansai region.", lang="en"))
+    tier = LexicalIndex(m, tmp_path).tier(PUB)
+    query = "aziende in visita nel Kansai"
+    assert tier.search(analyze(query, "it"), 10) == []  # Italian stem of the name differs
+    assert _docs(tier.search(analyze(query, "it"), 10, None, analyze(query, "en"))) == {"en"}

