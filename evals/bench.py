@@ -18,7 +18,7 @@ import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,14 @@ def print_table(rows: Sequence[Row], seconds: float) -> None:
     out.print(t)
 
 
+def _guarded(name: str, fn: Callable[..., list[Row]], *args: Any) -> list[Row]:
+    """A section's rows, or one 'failed' row: a broken section must not lose the table."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        return [(name, "failed", f"{type(exc).__name__}: {exc}"[:300])]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every benchmark in a scratch folder and print the table (or JSON)."""
     p = argparse.ArgumentParser(description="Speed and memory figures, one table.")
@@ -164,8 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ing = bench_ingest(work / "ingest")
         rows += ing.rows
-        rows += bench_queries(ing)
-        rows += [] if args.skip_serve else bench_serve(ing, work / "serve")
+        rows += _guarded("query latency", bench_queries, ing)
+        if not args.skip_serve:
+            rows += _guarded("service", bench_serve, ing, work / "serve")
         rows += [] if args.skip_external else external_rows(index=ing.index)
     finally:
         shutil.rmtree(work, ignore_errors=True)
