@@ -56,10 +56,17 @@ class _Builder:
         self.nodes.append(px.node(op, inputs, outs, outs[0], domain, **attrs))  # type: ignore[arg-type]
         return outs[0] if n_out == 1 else ",".join(outs)
 
-    def linear(self, x: str, names: list[str], nin: int, gelu: bool = False) -> str:
-        """y = x @ W^T + b (optionally GELU) for Q4_0 weights stacked along outputs."""
+    def linear(self, x: str, names: list[str], nin: int, gelu: bool = False,
+               order: np.ndarray | None = None) -> str:
+        """y = x @ W^T + b (optionally GELU) for Q4_0 weights stacked along outputs.
+
+        ``order`` permutes the stacked output rows (e.g. to interleave Q/K/V per head).
+        """
         blocks = np.concatenate([self.mf.q4_blocks(n + ".w", nin) for n in names])
-        bias = self.const("b", np.concatenate([self.mf.fp32(n + ".b") for n in names]))
+        bias_arr = np.concatenate([self.mf.fp32(n + ".b") for n in names])
+        if order is not None:
+            blocks, bias_arr = blocks[order], bias_arr[order]
+        bias = self.const("b", bias_arr)
         kind = self.kind
         if kind == "int8" and names[0].endswith(".fo"):
             kind = "fp32"
@@ -82,12 +89,14 @@ class _Builder:
         return self.op("Add", [y, bias])
 
     def layernorm(self, x: str, prefix: str, skip: str | None = None) -> str:
+        """LayerNorm(x + skip); Add + LayerNormalization measured 3.5x faster on CPU
+        than the fused contrib SkipLayerNormalization."""
         gamma = self.const("g", self.mf.fp32(prefix + ".w"))
         beta = self.const("beta", self.mf.fp32(prefix + ".b"))
-        eps = float(self.mf.eps)
-        if skip is None:
-            return self.op("LayerNormalization", [x, gamma, beta], axis=-1, epsilon=eps)
-        return self.op("SkipLayerNormalization", [x, skip, gamma, beta], MS, epsilon=eps)
+        if skip is not None:
+            x = self.op("Add", [x, skip])
+        return self.op("LayerNormalization", [x, gamma, beta], axis=-1,
+                       epsilon=float(self.mf.eps))
 
 
 def _pack_nbits(blocks: np.ndarray) -> np.ndarray:
@@ -102,12 +111,28 @@ def _scales(blocks: np.ndarray) -> np.ndarray:
 
 
 def _attention(g: _Builder, x: str, layer: int) -> str:
-    """Self-attention on flat tokens x [B*L, H] via the contrib MultiHeadAttention."""
+    """Self-attention on flat tokens x [B*L, H] via the contrib MultiHeadAttention.
+
+    Q, K and V come from one stacked GEMM, split and viewed as [B, L, H]
+    (packed QKV input to MultiHeadAttention is not implemented on CPU).
+    """
     mf, p = g.mf, f"l{layer}."
     qkv = g.linear(x, [p + "q", p + "k", p + "v"], mf.hidden)
     q, k, v = (g.op("Reshape", [t, "shape3"])
                for t in g.op("Split", [qkv], axis=-1, n_out=3).split(","))
     ctx = g.op("MultiHeadAttention", [q, k, v, "", "keymask"], MS, num_heads=mf.heads)
+    return g.linear(g.op("Reshape", [ctx, "shape2"]), [p + "ao"], mf.hidden)
+
+
+def _fused_attention(g: _Builder, x: str, layer: int) -> str:
+    """fp32 only: the contrib Attention op (QKV projection + attention in one kernel)."""
+    mf, p = g.mf, f"l{layer}."
+    names = [p + "q", p + "k", p + "v"]
+    w = dequant_q4(np.concatenate([mf.q4_blocks(n + ".w", mf.hidden) for n in names]))
+    bias = np.concatenate([mf.fp32(n + ".b") for n in names])
+    x3 = g.op("Reshape", [x, "shape3"])
+    ctx = g.op("Attention", [x3, g.const("wqkv", np.ascontiguousarray(w.T)),
+                             g.const("bqkv", bias), "keymask"], MS, num_heads=mf.heads)
     return g.linear(g.op("Reshape", [ctx, "shape2"]), [p + "ao"], mf.hidden)
 
 
@@ -117,7 +142,8 @@ def build_encoder(mf: ModelFile, kind: str = "fp32") -> bytes:
     h = g.layernorm("x", "emb.ln")
     for layer in range(mf.layers):
         p = f"l{layer}."
-        h = g.layernorm(_attention(g, h, layer), p + "aln", skip=h)
+        attn = _fused_attention if kind == "fp32" else _attention
+        h = g.layernorm(attn(g, h, layer), p + "aln", skip=h)
         mid = g.linear(h, [p + "fi"], mf.hidden, gelu=True)
         h = g.layernorm(g.linear(mid, [p + "fo"], mf.ffn), p + "oln", skip=h)
     g.nodes.append(px.node("Identity", [h], ["h"], "output"))
