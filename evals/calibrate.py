@@ -2,10 +2,12 @@
 
 For every dev question the real pipeline is run once: questions the member
 directory answers are decided without the thresholds; for the others
-``Answerer.prepare`` gives the retrieved passages and the extractive candidates,
-from which the two signals the answerer compares with the thresholds are read:
-the lexical confidence (``extractive.confidence``) and the top dense cosine. The
-grid is then replayed without re-running anything. The cost of a setting is
+``Answerer.prepare`` runs with ``answer_min_overlap = 0`` so that its verdict is
+that of the threshold-free checks alone (passages found, named entities present,
+no unknown terms...), and the two signals the answerer compares with the
+thresholds are read from its candidates: the lexical confidence
+(``extractive.confidence``) and the top dense cosine. The grid is then replayed
+without re-running anything. The cost of a setting is
 ``2 x false refusals + false answers``; the best setting minimises it (ties:
 fewer false answers, then the lowest mean cost of the neighbouring grid cells, so
 a setting on a wide plateau wins over a knife-edge one).
@@ -39,7 +41,7 @@ class Signal:
     fixed: bool | None  # directory-routed: refused or not, whatever the thresholds
     confidence: float = 0.0
     top_dense: float = 0.0
-    answerable: bool = True  # passages retrieved and a sentence to quote
+    answerable: bool = True  # the threshold-free checks pass and a sentence can be quoted
 
     def refused(self, min_overlap: float, dense_accept: float) -> bool:
         """Would the answerer refuse with these thresholds?"""
@@ -50,7 +52,11 @@ class Signal:
 
 
 def signals(assistant: Any, questions: Sequence[Question]) -> list[Signal]:
-    """Run each question once through the directory router and ``Answerer.prepare``."""
+    """Run each question once through the directory router and ``Answerer.prepare``.
+
+    ``assistant`` must be built with ``answer_min_overlap = 0`` (see :func:`main`):
+    then ``ctx.grounded`` is the verdict of the checks that do not depend on the
+    thresholds."""
     from assistant.models import Caller
     from assistant.rag import extractive
 
@@ -68,7 +74,7 @@ def signals(assistant: Any, questions: Sequence[Question]) -> list[Signal]:
             q.id, q.should_refuse, fixed=None,
             confidence=extractive.confidence(ctx.cands, ctx.chunks),
             top_dense=max((c.dense for c in ctx.chunks), default=0.0),
-            answerable=bool(ctx.chunks) and bool(extractive.select(ctx.cands))))
+            answerable=bool(ctx.grounded) and bool(extractive.select(ctx.cands))))
     return out
 
 
@@ -146,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     settings = demo_settings(args.index)
     refresh_index(settings)
-    assistant = build_assistant(settings)
+    assistant = build_assistant(settings.model_copy(update={"answer_min_overlap": 0.0}))
     try:
         sigs = signals(assistant, load_questions(split="dev"))
     finally:

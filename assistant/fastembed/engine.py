@@ -65,6 +65,8 @@ class FastEngine:
         self._mf: ModelFile | None = None
         self._tok: Tokenizer | None = None
         self._session: Any = None
+        self._word = np.zeros((0, 0, 0), dtype=np.uint8)  # Q4_0 word-embedding blocks
+        self._pos_type = np.zeros((0, DIM), dtype=np.float32)  # position + type rows
 
     def passage(self, texts: list[str]) -> np.ndarray:
         """(n, 384) float32 L2-normalised passage vectors, as ``E5().passage``."""

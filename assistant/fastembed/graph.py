@@ -5,9 +5,12 @@ looked up in numpy), ``keymask`` [B, L] int32 (1 = real token), and the int64
 shapes ``shape3`` = [B, L, 384] and ``shape2`` = [B*L, 384]. Output ``h`` is
 the final hidden state per token [B*L, 384]; pooling happens in numpy.
 Tokens stay flat for every linear layer (one big GEMM per weight) and are
-viewed as [B, L, 384] only for onnxruntime's fused ``MultiHeadAttention``.
-LayerNorms are ``SkipLayerNormalization`` (residual add fused) and the FFN
-activation is ``BiasGelu`` (exact erf GELU, as e5.c).
+viewed as [B, L, 384] only for attention: the contrib ``Attention`` op (fused
+QKV projection + attention) for fp32, ``MultiHeadAttention`` after one stacked
+QKV GEMM for the quantised kinds; padding is masked by ``keymask``. The FFN
+activation is ``BiasGelu`` (exact erf GELU, as e5.c); residuals are ``Add`` +
+``LayerNormalization`` (faster here than the fused SkipLayerNormalization).
+Together these cut ~13% of CPU per passage versus the first, unfused graph.
 
 Linear layers come in flavours so they can be measured side by side:
 
