@@ -23,7 +23,7 @@ import frontmatter
 import yaml
 
 from assistant.ingest.index import Index, IngestReport
-from assistant.ingest.load import SUPPORTED, LoadError, load_file
+from assistant.ingest.load import SUPPORTED, LoadError, load_file, profile_mapping
 from assistant.models import Document
 from assistant.settings import Settings
 
@@ -149,12 +149,9 @@ def _member_mapping(raw: bytes, ext: str) -> dict[str, Any]:
             raise UploadError("a CSV upload must hold exactly one member row")
         return {k.strip(): (v or "").strip() for k, v in rows[0].items() if k}
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UploadError(f"malformed YAML: {str(exc).splitlines()[0]}") from exc
-    if not isinstance(data, dict):
-        raise UploadError("a YAML profile must be a mapping")
-    return data
+        return profile_mapping(text)
+    except LoadError as exc:
+        raise UploadError(str(exc)) from exc
 
 
 def _load_detached(filename: str, raw: bytes, settings: Settings) -> Document:

@@ -114,13 +114,7 @@ def _decode(raw: bytes) -> str:
 
 def _from_text(text: str, ext: str, rel: str, repair: bool = False) -> Document:
     if ext in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise LoadError(f"malformed YAML: {str(exc).splitlines()[0]}") from exc
-        if not isinstance(data, dict):
-            raise LoadError("YAML profile must be a mapping")
-        return member_document(data, rel)
+        return member_document(profile_mapping(text), rel)
     if ext in (".md", ".markdown"):
         try:
             post = frontmatter.loads(text)
@@ -147,6 +141,17 @@ def _scraped_article(rel: str, title: str, body: str, meta: dict[str, Any],
     if splits:
         doc.metadata["repaired_splits"] = splits
     return doc
+
+
+def profile_mapping(text: str) -> dict[str, Any]:
+    """The fields of a YAML member profile (also used to validate API uploads)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise LoadError(f"malformed YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(data, dict):
+        raise LoadError("YAML profile must be a mapping")
+    return data
 
 
 def _first_heading(body: str) -> str | None:
