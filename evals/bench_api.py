@@ -195,8 +195,10 @@ def rows(res: LoadResult, clients: int, label: str = "") -> list[Row]:
     met = rps >= TARGET_RPS and p95 <= TARGET_P95_MS and errors == 0
     how = (f"assistant serve (1 worker) on loopback, copy of the demo index, offline extractive;"
            f" {clients} concurrent httpx clients for {res.seconds:.0f} s posting the "
-           f"{len(_bodies())} golden conversations of evals/questions.jsonl to /v1/chat; "
-           f"{os.cpu_count()} CPUs shared by server and clients")
+           f"{len(_bodies())} golden conversations of evals/questions.jsonl to /v1/chat"
+           + (", each last question rewritten to be never seen (no query-embedding cache)"
+              if label else " (recurring questions, after one warm-up pass)")
+           + f"; {os.cpu_count()} CPUs shared by server and clients")
     cpu = (f"{res.cpu_s / ok * 1e3:.1f}" if res.cpu_s is not None and ok else "n/a")
     hist = ", ".join(f"{s}: {n}" for s, n in sorted(res.statuses.items()))
     return [
@@ -228,7 +230,7 @@ def bench_api(clients: int = CLIENTS, seconds: float = DURATION_S,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = rows(res, clients)
-    return out + (rows(new, clients, " [new questions]") if new else [])
+    return out + (rows(new, clients, ", new questions") if new else [])
 
 
 def main(argv: list[str] | None = None) -> int:

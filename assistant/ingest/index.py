@@ -27,6 +27,10 @@ from assistant.stores.sync import ChromaManifest, open_lexical, wipe_server
 from assistant.stores.vector import VectorStore, make_client
 from assistant.text import TOKENIZER_VERSION
 
+# bump when what is stored per chunk changes; "2": sentence vectors beside chunk vectors,
+# so an index built before them is redone instead of silently ranking without them
+LAYOUT_VERSION = "2"
+
 Progress = Callable[[str, int, int], None]
 DOC_BATCH = 64
 
@@ -108,10 +112,10 @@ class Index:
         return True
 
     def _versioned(self, content_hash: str) -> str:
-        # a new chunker or chunk size must re-chunk unchanged files too
+        # a new chunker, chunk size or stored layout must redo unchanged files too
         s = self.settings
         salt = (f"chunker{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_overlap_tokens}"
-                f"/repair={s.repair_scraped_text}/tokens{TOKENIZER_VERSION}")
+                f"/repair={s.repair_scraped_text}/tokens{TOKENIZER_VERSION}/layout{LAYOUT_VERSION}")
         return hashlib.sha256(f"{content_hash}/{salt}".encode()).hexdigest()
 
     def chunk(self, doc: Document) -> list[Chunk]:

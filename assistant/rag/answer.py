@@ -66,8 +66,11 @@ class Answerer:
         cands = extractive.candidates(query, lang, chunks, tier.idf)
         conf = extractive.confidence(cands, chunks)
         top_dense = max((c.dense for c in chunks), default=0.0)
+        chosen = extractive.select(cands)
         grounded = (bool(chunks)
                     and not extractive.missing_entities(query, lang, chunks)
+                    and not extractive.lacks_quantity(question, chosen)
+                    and not extractive.about_other_years(query, chosen, chunks)
                     and not extractive.unknown_terms(question, lang, tier.doc_freq)
                     and (conf >= self.settings.answer_min_overlap
                          or top_dense >= self.settings.answer_dense_accept))

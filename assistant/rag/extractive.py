@@ -24,7 +24,7 @@ QUESTION_TERMS = frozenset(analyze(
     "quale quali qual chi cosa come quando dove perché quanto quanti quante elenca dimmi "
     "parlami descrivi spiega sai puoi vorrei sapere informazioni notizie "
     "soci socio membri associati occupano occupa lavorano lavora operano opera attivi attive "
-    "cluster",
+    "ammonta ammontano ammontare cluster",
     "it")) | frozenset(analyze(
     "which what who how when where why much many list tell describe explain know "
     "information news about members member work works working active involved cluster",
@@ -138,6 +138,38 @@ def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
 
 
 _ENTITY = re.compile(r"(?<![\w'])(?:\d{4}|[A-ZÀ-Þ][\w-]{2,})(?![\w'])")
+# capitalised in English questions without being names ("by March 2026")
+_CALENDAR = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split())
+_MONTHS = (r"gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|jun|jul|aug|sep|oct|dec")
+_QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|numero di|"
+                         r"number of)\b", re.I)
+# a standalone number (not part of a code like "PB-214" or "B2B"), or a number word
+_NUMBER = re.compile(
+    r"(?<![\w-])\d[\d.,]*(?![\w-])|\b(due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
+    r"undici|dodici|quindici|venti|trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
+    r"migliai\w*|milion\w*|miliard\w*|two|three|four|five|six|seven|eight|nine|ten|"
+    r"twelve|twenty|hundreds?|thousands?|millions?|billions?)\b", re.I)
+_DATE_OR_YEAR = re.compile(
+    rf"\b(19|20)\d\d\b|\b\d{{1,2}}\s+({_MONTHS})\w*|\b({_MONTHS})\w*\s+\d{{1,2}}\b", re.I)
+
+
+def lacks_quantity(question: str, chosen: list[Candidate]) -> bool:
+    """A "how many / how much" question whose chosen sentences state no quantity.
+
+    Such sentences are near-misses ("the survey will be launched", "the call closes
+    on 15 April"): quoting them would pass a related fact off as the answer. Years,
+    dates and numbers already in the question do not count as an answer.
+    """
+    if not _QUANTITY_Q.search(question):
+        return False
+    asked = {m.group().lower() for m in _NUMBER.finditer(question)}
+    for c in chosen:
+        rest = _DATE_OR_YEAR.sub(" ", c.text)
+        if any(m.group().lower() not in asked for m in _NUMBER.finditer(rest)):
+            return False
+    return True
 
 
 def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> list[str]:
@@ -150,7 +182,7 @@ def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> 
     first word is skipped (capitalised by position, not because it is a name).
     """
     body = " ".join(words(question)[1:])
-    found = {m.group() for m in _ENTITY.finditer(body)}
+    found = {m.group() for m in _ENTITY.finditer(body) if m.group().lower() not in _CALENDAR}
     if not found:
         return []
     have: set[str] = set()
@@ -162,6 +194,27 @@ def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> 
     decisive = (names and len(missing & names) * 2 >= len(names)) or (
         years and years <= missing)
     return sorted(missing) if decisive else []
+
+
+_YEAR = re.compile(r"(?<![\w-])(?:19|20)\d\d(?![\w-])")
+
+
+def about_other_years(question: str, chosen: list[Candidate],
+                      chunks: list[RetrievedChunk]) -> bool:
+    """The question names a year and every chosen sentence is about other years.
+
+    "Il bilancio preventivo 2026" answered with "il bilancio preventivo 2024 è di
+    1,9 milioni" is a near-miss, not an answer. A sentence without a year, or in a
+    passage whose title names the question's year, is not judged.
+    """
+    asked = set(_YEAR.findall(question))
+    if not asked or not chosen:
+        return False
+    for c in chosen:
+        years = set(_YEAR.findall(c.text))
+        if not years or years & asked or asked & set(_YEAR.findall(chunks[c.source].title)):
+            return False
+    return True
 
 
 def unknown_terms(question: str, lang: str, df: Callable[[str], int]) -> list[str]:

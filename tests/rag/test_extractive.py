@@ -1,0 +1,73 @@
+"""Pure rules of the offline answerer: when a near-miss sentence must not pass as an answer."""
+
+import pytest
+
+from assistant.models import RetrievedChunk
+from assistant.rag.extractive import (
+    Candidate,
+    about_other_years,
+    lacks_quantity,
+    missing_entities,
+)
+
+
+def _cand(text: str) -> Candidate:
+    return Candidate(source=0, start=0, text=text, score=1.0, terms=set())
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("Quanti pazienti ha arruolato lo studio?", "Lo studio ha arruolato 34 pazienti."),
+    ("Quante aziende hanno partecipato?", "Hanno partecipato nove aziende del cluster."),
+    ("A quanto ammonta il contributo?", "Il contributo è di 30.000 euro a fondo perduto."),
+    ("How many meetings were held?", "The delegation held 64 one-to-one meetings."),
+    ("Quanti soci nel 2025?", "Nel 2025 i soci sono saliti a 212."),
+])
+def test_a_stated_quantity_answers(question: str, sentence: str) -> None:
+    assert not lacks_quantity(question, [_cand(sentence)])
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    # a year, a date, a product code and the question's own number are not answers
+    ("Quanti soci hanno risposto all'indagine 2024?",
+     "A fine anno verrà lanciata la prima indagine tra i soci, per le scelte del 2025."),
+    ("Quante proposte sono arrivate al bando 2026?",
+     "Il bando 2026 chiude il 15 aprile e sarà presentato al Forum."),
+    ("Quanti dipendenti ha Cellaria?", "L'ospedale sperimenta CLR-201 e il peptide PB-214."),
+    ("How many patients by March 2026?", "Results are expected on March 3."),
+])
+def test_a_near_miss_without_quantity_does_not(question: str, sentence: str) -> None:
+    assert lacks_quantity(question, [_cand(sentence)])
+
+
+def test_other_questions_need_no_quantity() -> None:
+    assert not lacks_quantity("Chi ha firmato l'accordo?", [_cand("Lo ha firmato Elena Rossi.")])
+    assert lacks_quantity("Quanti soci?", [])
+
+
+def test_english_month_names_are_not_missing_names() -> None:
+    chunk = RetrievedChunk(chunk_id="c", doc_id="d", doc_type="article", title="CondroRegen",
+                           url="", text="A marzo 2026 lo studio CondroRegen ha 34 pazienti.",
+                           start=0, end=10, score=1.0, lexical=0.0, dense=0.0, metadata={})
+    assert missing_entities("How many patients had CondroRegen enrolled by March 2026?",
+                            "en", [chunk]) == []
+    assert missing_entities("How many patients had OsteoFix enrolled by March 2026?",
+                            "en", [chunk]) == ["OsteoFix"]
+
+
+def _chunk(title: str) -> RetrievedChunk:
+    return RetrievedChunk(chunk_id="c", doc_id="d", doc_type="article", title=title, url="",
+                          text="", start=0, end=0, score=1.0, lexical=0.0, dense=0.0,
+                          metadata={})
+
+
+def test_a_sentence_about_another_year_is_a_near_miss() -> None:
+    q = "A quanto ammonta il bilancio preventivo 2026?"
+    other = _cand("Approvato il bilancio preventivo 2024, di 1,9 milioni di euro.")
+    assert about_other_years(q, [other], [_chunk("Programma 2024")])
+    # the asked year in the sentence or in its passage's title, or no year at all: judged elsewhere
+    assert not about_other_years(q, [_cand("Nel 2026 il bilancio sale a 2,3 milioni.")],
+                                 [_chunk("Programma")])
+    assert not about_other_years(q, [other], [_chunk("Programma 2026")])
+    assert not about_other_years(q, [_cand("Il bilancio sale a 2,3 milioni.")],
+                                 [_chunk("Programma")])
+    assert not about_other_years("A quanto ammonta il bilancio?", [other], [_chunk("x")])
