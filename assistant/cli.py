@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,6 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.facade import Assistant
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Cited answers over the cluster's news and member profiles.")
@@ -30,9 +35,26 @@ def _settings(index: Path | None = None, corpus: Path | None = None) -> Settings
     return s.model_copy(update=updates) if updates else s
 
 
-def _fail(msg: str, code: int = 1) -> None:
+def _fail(msg: str, code: int = 1) -> NoReturn:
     console.print(f"[bold red]error:[/] {escape(msg)}")
     raise typer.Exit(code)
+
+
+@contextmanager
+def open_assistant(index: Path | None) -> Iterator[Assistant]:
+    """The facade over ``index`` (default: the configured one), closed afterwards;
+    exit 3 when another process holds the index."""
+    from assistant.facade import build_assistant
+    from assistant.stores.lock import IndexLocked
+
+    try:
+        assistant = build_assistant(_settings(index))
+    except IndexLocked as exc:
+        _fail(str(exc), 3)
+    try:
+        yield assistant
+    finally:
+        assistant.close()
 
 
 @app.command()
@@ -141,9 +163,7 @@ def ask(
     """Answer a question from the indexed content, with numbered sources."""
     from pydantic import ValidationError
 
-    from assistant.facade import build_assistant
     from assistant.models import Caller, Filters
-    from assistant.stores.lock import IndexLocked
 
     try:
         filters = Filters(doc_type=doc_type, tags=tag or [])  # type: ignore[arg-type]
@@ -152,14 +172,8 @@ def ask(
         _fail(f"invalid option: {exc.errors()[0]['msg']}")
     if role not in ("anonymous", "member", "staff", "admin"):
         _fail(f"unknown role {role!r}")
-    try:
-        assistant = build_assistant(_settings(index))
-    except IndexLocked as exc:
-        _fail(str(exc), 3)
-    try:
+    with open_assistant(index) as assistant:
         ans = assistant.ask(question, caller, filters)
-    finally:
-        assistant.close()
     if as_json:
         print(json.dumps({"answer": ans.text, "grounded": ans.grounded, "mode": ans.mode,
                           "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title,

@@ -29,6 +29,8 @@ from statistics import median
 
 import numpy as np
 
+from evals.bench_serve import peak_rss_mb
+
 Row = tuple[str, str, str]
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = Path(os.environ.get("ASSISTANT_SQUAD", ROOT.parent / "shared/data/squad_it_dev.json"))
@@ -92,24 +94,10 @@ def child(spec: str, texts_path: Path, vec_path: Path) -> dict[str, float]:
     vecs = np.asarray(embed(texts), dtype=np.float32)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     np.save(vec_path, vecs)
-    rss = max(_peak_rss_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    own = peak_rss_mb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     return {"pps": len(texts) / wall, "wall": wall, "cpu_ms": 1000 * cpu / len(texts),
             "rss_mb": rss, "query_ms": query_ms}
-
-
-def _peak_rss_mb() -> float:
-    """This process's own peak RSS.
-
-    ``VmHWM`` where there is one: Linux carries the parent's peak over ``exec`` into
-    ``ru_maxrss``, so a child of a big benchmark process would report its parent.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _query_latency(embed: Callable[[list[str]], np.ndarray]) -> float:

@@ -59,7 +59,12 @@ def _chat(url: str, question: str, timeout: float = 30.0) -> int:
         return int(exc.code)
 
 
-def _peak_rss_mb(pid: int) -> float | None:
+def peak_rss_mb(pid: int | str = "self") -> float | None:
+    """A process's peak RSS (``VmHWM``), None where /proc does not say.
+
+    Not ``ru_maxrss``: Linux carries a parent's peak over ``exec`` into it, so a
+    child of a big benchmark process would report its parent.
+    """
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -116,7 +121,7 @@ def bench_serve(ing: IngestBench, workdir: Path) -> list[Row]:
                      f"no 200 from POST /v1/chat within {FIRST_ANSWER_TIMEOUT_S:.0f} s: {tail}")]
         asked = {q.question for q in load_questions(split="all")}
         codes = [_chat(url, q, timeout=60) for q in sorted(asked)]
-        rss = _peak_rss_mb(proc.pid)
+        rss = peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         try:

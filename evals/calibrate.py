@@ -74,7 +74,7 @@ def signals(assistant: Any, questions: Sequence[Question]) -> list[Signal]:
             q.id, q.should_refuse, fixed=None,
             confidence=extractive.confidence(ctx.cands, ctx.chunks),
             top_dense=max((c.dense for c in ctx.chunks), default=0.0),
-            answerable=bool(ctx.grounded) and bool(extractive.select(ctx.cands))))
+            answerable=bool(ctx.grounded) and bool(ctx.chosen)))
     return out
 
 

@@ -16,8 +16,8 @@ for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
     os.environ.pop(_var, None)  # tests never reach a real LLM
 
 from assistant.embed import Embedder  # noqa: E402
-from assistant.ingest.index import Index  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from tests.support import build_index  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CORPUS = ROOT / "corpus"
@@ -59,15 +59,7 @@ def settings(tmp_path: Path) -> Settings:
 def demo_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """The demo corpus indexed once per session (copy it before writing to it)."""
     base = tmp_path_factory.mktemp("demo")
-    s = Settings(corpus_dir=DEMO_CORPUS, index_dir=base / "index")
-    idx = Index(s, embedder=embedder)
-    try:
-        report = idx.ingest()
-    finally:
-        idx.manifest.close()
-        if idx._lock is not None:
-            idx._lock.release()
-    assert report.ok, report.failed
+    build_index(Settings(corpus_dir=DEMO_CORPUS, index_dir=base / "index"), embedder)
     return base / "index"
 
 

@@ -152,15 +152,18 @@ class SearchResponse(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
 
 
-class DocumentSummary(BaseModel):
-    """A document of the index (without its text)."""
-
+class _DocumentFields(BaseModel):
     doc_id: str
     doc_type: str
     title: str
     visibility: str
     source: str
     chunks: int
+
+
+class DocumentSummary(_DocumentFields):
+    """A document of the index (without its text)."""
+
     status: str = "done"
     date: str | None = None
     url: str | None = None
@@ -173,13 +176,7 @@ class DocumentList(BaseModel):
     items: list[DocumentSummary]
 
 
-class DocumentDetail(BaseModel):
-    doc_id: str
-    doc_type: str
-    title: str
-    visibility: str
-    source: str
-    chunks: int
+class DocumentDetail(_DocumentFields):
     metadata: dict[str, Any]
     text: str | None
 

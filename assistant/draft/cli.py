@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn, cast
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -33,11 +33,9 @@ def draft_command(
     the cluster's content; member-only content only for roles allowed to see it."""
     from pydantic import ValidationError
 
-    from assistant.cli import _settings
+    from assistant.cli import _fail, open_assistant
     from assistant.draft.models import DraftRequest
-    from assistant.facade import build_assistant
     from assistant.models import Caller
-    from assistant.stores.lock import IndexLocked
 
     if role not in ("staff", "admin", "member"):
         _fail(f"unknown role {role!r} (staff, admin or member)")
@@ -48,14 +46,8 @@ def draft_command(
                            until=until, tags=tag or [], include_members=not no_members)
     except ValidationError as exc:
         _fail(f"invalid option: {exc.errors()[0]['msg']}")
-    try:
-        assistant = build_assistant(_settings(index))
-    except IndexLocked as exc:
-        _fail(str(exc), 3)
-    try:
+    with open_assistant(index) as assistant:
         result = assistant.draft(req, Caller(role=role))  # type: ignore[arg-type]
-    finally:
-        assistant.close()
     _emit(result, out, as_json)
 
 
@@ -73,7 +65,3 @@ def _emit(result: Draft, out: Path | None, as_json: bool) -> None:
     for w in result.warnings:
         _err.print(f"[yellow]warning:[/] {w}", highlight=False)
 
-
-def _fail(msg: str, code: int = 1) -> NoReturn:
-    _err.print(f"[bold red]error:[/] {msg}")
-    raise typer.Exit(code)

@@ -37,6 +37,7 @@ class _Context:
     chunks: list[RetrievedChunk]
     grounded: bool
     cands: list[extractive.Candidate]
+    chosen: list[extractive.Candidate]  # the sentences an extractive answer quotes
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -75,7 +76,7 @@ class Answerer:
                     and (conf >= self.settings.answer_min_overlap
                          or top_dense >= self.settings.answer_dense_accept))
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
-        return _Context(question, query, lang, chunks, grounded, cands, timings)
+        return _Context(question, query, lang, chunks, grounded, cands, chosen, timings)
 
     def answer(self, messages: Sequence[Message], visibilities: Sequence[str],
                filters: Filters | None = None) -> Answer:
@@ -118,10 +119,9 @@ class Answerer:
 
     def _extractive(self, ctx: _Context, degraded: bool = False) -> Answer:
         t0 = time.perf_counter()
-        chosen = extractive.select(ctx.cands)
-        if not chosen:
+        if not ctx.chosen:
             return self._refusal(ctx)
-        text, cites = validate(extractive.compose(chosen, ctx.chunks), ctx.chunks)
+        text, cites = validate(extractive.compose(ctx.chosen, ctx.chunks), ctx.chunks)
         if degraded:
             text = f"{text}\n\n{DEGRADED.get(ctx.lang, DEGRADED['it'])}"
         timings = dict(ctx.timings, answer_ms=(time.perf_counter() - t0) * 1e3)

@@ -80,14 +80,18 @@ def _attribute_terms(question: str, lang: str) -> set[str]:
     return set(analyze(lower, lang)) | (set(analyze(lower, "it")) if lang != "it" else set())
 
 
+# Italian and English month abbreviations ("mar" also starts "marzo" and "March")
+_MONTHS = r"gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|jun|jul|aug|sep|oct|dec"
+# a year on its own, not inside a code ("PB-2024") or a longer number
+_YEAR = r"(?<![\w-])(?:19|20)\d\d(?![\w-])"
+
 _CUES: list[tuple[re.Pattern[str], re.Pattern[str], float]] = [
     # (question asks for..., a sentence that has it, bonus)
     (re.compile(r"\b(quant[oiae]|how (many|much)|numero|importo|dotazione|budget|costo|"
                 r"percentuale)\b", re.I), re.compile(r"\d"), 0.12),
     (re.compile(r"\b(quando|when|scadenza|scade|deadline|entro|data|date)\b", re.I),
-     re.compile(r"\b(\d{1,2}\s+(gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|"
-                r"jun|jul|aug|sep|oct|dec)\w*|(gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|"
-                r"jan|may|jun|jul|aug|sep|oct|dec)\w*\s+\d{4}|\d{1,2}/\d{1,2})\b", re.I), 0.12),
+     re.compile(rf"\b(\d{{1,2}}\s+({_MONTHS})\w*|({_MONTHS})\w*\s+\d{{4}}|\d{{1,2}}/\d{{1,2}})\b",
+                re.I), 0.12),
     (re.compile(r"\b(chi|who|whom)\b", re.I),
      re.compile(r"\b[A-ZÀ-Þ][a-zà-ÿ]+ [A-ZÀ-Þ][a-zà-ÿ]+"), 0.06),
     (re.compile(r"\b(dove|where)\b", re.I),
@@ -142,7 +146,6 @@ _ENTITY = re.compile(r"(?<![\w'])(?:\d{4}|[A-ZÀ-Þ][\w-]{2,})(?![\w'])")
 _CALENDAR = frozenset(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday".split())
-_MONTHS = (r"gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|jun|jul|aug|sep|oct|dec")
 _QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|numero di|"
                          r"number of)\b", re.I)
 # a standalone number (not part of a code like "PB-214" or "B2B"), or a number word
@@ -151,8 +154,9 @@ _NUMBER = re.compile(
     r"undici|dodici|quindici|venti|trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
     r"migliai\w*|milion\w*|miliard\w*|two|three|four|five|six|seven|eight|nine|ten|"
     r"twelve|twenty|hundreds?|thousands?|millions?|billions?)\b", re.I)
+_YEAR_RE = re.compile(_YEAR)
 _DATE_OR_YEAR = re.compile(
-    rf"\b(19|20)\d\d\b|\b\d{{1,2}}\s+({_MONTHS})\w*|\b({_MONTHS})\w*\s+\d{{1,2}}\b", re.I)
+    rf"{_YEAR}|\b\d{{1,2}}\s+({_MONTHS})\w*|\b({_MONTHS})\w*\s+\d{{1,2}}\b", re.I)
 
 
 def lacks_quantity(question: str, chosen: list[Candidate]) -> bool:
@@ -196,9 +200,6 @@ def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> 
     return sorted(missing) if decisive else []
 
 
-_YEAR = re.compile(r"(?<![\w-])(?:19|20)\d\d(?![\w-])")
-
-
 def about_other_years(question: str, chosen: list[Candidate],
                       chunks: list[RetrievedChunk]) -> bool:
     """The question names a year and every chosen sentence is about other years.
@@ -207,12 +208,12 @@ def about_other_years(question: str, chosen: list[Candidate],
     1,9 milioni" is a near-miss, not an answer. A sentence without a year, or in a
     passage whose title names the question's year, is not judged.
     """
-    asked = set(_YEAR.findall(question))
+    asked = set(_YEAR_RE.findall(question))
     if not asked or not chosen:
         return False
     for c in chosen:
-        years = set(_YEAR.findall(c.text))
-        if not years or years & asked or asked & set(_YEAR.findall(chunks[c.source].title)):
+        years = set(_YEAR_RE.findall(c.text))
+        if not years or years & asked or asked & set(_YEAR_RE.findall(chunks[c.source].title)):
             return False
     return True
 

@@ -4,16 +4,11 @@ private copy per test, apps over it through TestClient or a real uvicorn on loop
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -23,6 +18,7 @@ from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.rag.llm import LLM
 from assistant.settings import Settings
+from tests.support import build_index, write_corpus
 
 KEYS = {"k-member": "member", "k-staff": "staff", "k-admin": "admin"}
 AUTH: dict[str, dict[str, str]] = {
@@ -77,26 +73,9 @@ description: |
 def api_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """``<base>/corpus`` and ``<base>/index``, ingested once (copy before writing)."""
     base = tmp_path_factory.mktemp("api")
-    for rel, text in DOCS.items():
-        p = base / "corpus" / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-    s = Settings(corpus_dir=base / "corpus", index_dir=base / "index")
-    idx = Index(s, embedder=embedder)
-    try:
-        report = idx.ingest()
-    finally:
-        release(idx)
-    assert report.ok, report.failed
+    write_corpus(base / "corpus", DOCS)
+    build_index(Settings(corpus_dir=base / "corpus", index_dir=base / "index"), embedder)
     return base
-
-
-def release(idx: Index) -> None:
-    """Close an index built on the shared session embedder without closing the embedder."""
-    idx.manifest.close()
-    if idx._lock is not None:
-        idx._lock.release()
-        idx._lock = None
 
 
 @pytest.fixture
@@ -124,7 +103,7 @@ def make_app(api_settings: Settings, embedder: Embedder) -> Iterator[AppFactory]
 
     yield make
     for a in made:
-        release(a.index)
+        a.index.close()
 
 
 @pytest.fixture
@@ -147,32 +126,6 @@ def client_for(make_app: AppFactory) -> Iterator[Callable[..., TestClient]]:
 @pytest.fixture
 def client(client_for: Callable[..., TestClient]) -> TestClient:
     return client_for()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 def ask(client: TestClient, question: str, role: str = "anonymous",

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from assistant.embed import Embedder
 from assistant.ingest.index import Index
 from assistant.settings import Settings
-from tests.api.conftest import AUTH, DOCS, AppFactory, release
+from tests.api.conftest import AUTH, DOCS, AppFactory
 
 STAFF = AUTH["staff"]
 
@@ -155,13 +155,13 @@ def test_a_later_ingest_keeps_uploaded_documents(make_app: AppFactory, embedder:
             "title": "Sirio Diagnostics", "text": "Test rapidi per la sepsi.",
             "doc_type": "member", "metadata": {"kind": "company", "region": "Toscana"}})
         assert r.status_code == 201
-    release(assistant.index)  # the service stops; an ingest of the corpus follows
+    assistant.index.close()  # the service stops; an ingest of the corpus follows
     idx = Index(api_settings, embedder=embedder)
     try:
         report = idx.ingest()
         docs = idx.manifest.docs()
     finally:
-        release(idx)
+        idx.close()
     assert report.ok and report.removed == [] and report.added == [] and report.updated == []
     assert docs["news/nuovo"].source.startswith("uploads/")
     assert docs["soci/sirio"].doc_type == "member"

@@ -23,7 +23,8 @@ from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.settings import Settings
-from tests.api.conftest import AUTH, KEYS, live_server, release
+from tests.api.conftest import AUTH, KEYS
+from tests.support import live_server
 
 MAX_EXAMPLES = 12
 # (path, method, mode, body media type); negative cases only where an input can be wrong
@@ -81,7 +82,7 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory, api_base: Path,
         with live_server(app) as url:
             yield url, schemas
     finally:
-        release(assistant.index)
+        assistant.index.close()
 
 
 @pytest.mark.parametrize(("path", "method", "mode", "media"), CASES)

@@ -13,8 +13,9 @@ import httpx
 import openai
 import pytest
 
-from tests.api.conftest import AppFactory, live_server
+from tests.api.conftest import AppFactory
 from tests.api.test_chat import sse_events
+from tests.support import live_server
 
 QUESTION = "Quanto vale il bando Ponti di Innovazione?"
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 
 from assistant.stores.lock import IndexLock
-from tests.api.conftest import KEYS, free_port
+from tests.api.conftest import KEYS
+from tests.support import free_port
 
 ASSISTANT = Path(sys.executable).parent / "assistant"
 

@@ -18,7 +18,8 @@ from assistant.api.server import ServeError, check_startup
 from assistant.embed import Embedder
 from assistant.ingest.index import Index
 from assistant.settings import Settings
-from tests.api.conftest import AUTH, KEYS, SECRET_DOC, free_port, release
+from tests.api.conftest import AUTH, KEYS, SECRET_DOC
+from tests.support import free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -57,7 +58,7 @@ def test_service_over_a_chroma_server(tmp_path: Path, api_base: Path, embedder: 
     try:
         assert idx.ingest().ok and sum(idx.vectors.count().values()) > 0
     finally:
-        release(idx)
+        idx.close()
     check_startup(s, workers=4)  # several workers are fine with a server
     with TestClient(create_app(s)) as c:  # the lifespan builds its own Assistant
         ready = c.get("/readyz")

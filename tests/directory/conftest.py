@@ -13,6 +13,7 @@ from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.settings import Settings
+from tests.support import build_index, write_corpus
 
 
 def profile(name: str, kind: str, region: str, city: str, sectors: list[str], founded: int,
@@ -65,33 +66,12 @@ Le domande vanno presentate entro il 30 aprile 2025 tramite il portale del clust
 }
 
 
-def write_corpus(root: Path) -> Path:
-    for rel, text in DOCS.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-    return root
-
-
-def release(idx: Index) -> None:
-    """Close an index built on the session embedder without closing the embedder."""
-    idx.manifest.close()
-    if idx._lock is not None:
-        idx._lock.release()
-        idx._lock = None
-
-
 @pytest.fixture(scope="session")
 def dir_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """``<base>/corpus`` and ``<base>/index``, ingested once (copy before writing)."""
     base = tmp_path_factory.mktemp("directory")
-    s = Settings(corpus_dir=write_corpus(base / "corpus"), index_dir=base / "index")
-    idx = Index(s, embedder=embedder)
-    try:
-        report = idx.ingest()
-    finally:
-        release(idx)
-    assert report.ok, report.failed
+    build_index(Settings(corpus_dir=write_corpus(base / "corpus", DOCS),
+                         index_dir=base / "index"), embedder)
     return base
 
 
@@ -107,4 +87,4 @@ def assistant(dir_settings: Settings, embedder: Embedder) -> Iterator[Assistant]
     """An offline assistant (no LLM) over a private copy of the small index."""
     a = Assistant(dir_settings, Index(dir_settings, embedder=embedder))
     yield a
-    release(a.index)
+    a.index.close()

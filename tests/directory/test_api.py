@@ -15,7 +15,7 @@ from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.settings import Settings
-from tests.directory.conftest import SECRET, release
+from tests.directory.conftest import SECRET
 
 MEMBER_KEY = {"Authorization": "Bearer k-member"}
 
@@ -27,7 +27,7 @@ def client(dir_settings: Settings, embedder: Embedder) -> Iterator[TestClient]:
     assistant = Assistant(s, Index(s, embedder=embedder))
     with TestClient(create_app(s, assistant=assistant)) as c:
         yield c
-    release(assistant.index)
+    assistant.index.close()
 
 
 def _names(body: dict[str, object]) -> list[str]:

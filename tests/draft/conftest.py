@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +13,7 @@ from assistant.ingest.index import Index
 from assistant.rag.llm import LLM
 from assistant.settings import Settings
 from tests.fake_llm import FakeLLM
+from tests.support import build_index, write_corpus
 
 DOCS = {
     "articles/boston-2024.md": """---
@@ -91,24 +91,11 @@ description: |
 RESERVED = ("articles/calendario-riservato.md", "members/segreto.yaml")
 
 
-def write_corpus(root: Path) -> Path:
-    for rel, text in DOCS.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-    return root
-
-
 @pytest.fixture(scope="session")
 def draft_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     base = tmp_path_factory.mktemp("draft")
-    s = Settings(corpus_dir=write_corpus(base / "corpus"), index_dir=base / "index")
-    idx = Index(s, embedder=embedder)
-    report = idx.ingest()
-    idx.manifest.close()
-    if idx._lock is not None:
-        idx._lock.release()
-    assert report.ok, report.failed
+    s = Settings(corpus_dir=write_corpus(base / "corpus", DOCS), index_dir=base / "index")
+    build_index(s, embedder)
     return s
 
 

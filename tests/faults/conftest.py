@@ -32,10 +32,10 @@ from tests.api.conftest import (  # noqa: F401  (fixtures used by the fault test
     api_base,
     api_settings,
     client_for,
-    free_port,
     make_app,
 )
 from tests.ingest.helpers import cli_env, md, write
+from tests.support import free_port
 
 BIN = Path(sys.executable).parent
 ASSISTANT, CHROMA = BIN / "assistant", BIN / "chroma"

@@ -73,19 +73,10 @@ def _corpora(base: Path, fast_embedder: Embedder) -> tuple[Path, Path, Path, dic
     for name, corpus in (("v1", v1), ("v2", v2)):
         idx, ids = ingest(Settings(corpus_dir=corpus, index_dir=base / f"ref-{name}"),
                           fast_embedder)
-        _release(idx)
+        idx.close()
         expected[name] = ids
     assert len(expected["v1"]) == N_DOCS + N_DOCS // 5
     return v1, v2, base / "ref-v1", expected
-
-
-def _release(idx: Index) -> None:
-    """Close everything but the shared embedder."""
-    idx.manifest.close()
-    idx.vectors.client.close()
-    if idx._lock is not None:
-        idx._lock.release()
-        idx._lock = None
 
 
 def kill_ingest_at(corpus: Path, index_dir: Path, poll: Callable[[], int], kill_at: int,
@@ -156,7 +147,7 @@ def test_kill_9_at_random_points_then_ingest_repairs(fast_tmp: Path, fast_embedd
             again = idx.ingest()
             assert again.chunks_written == 0 and not again.removed, where
         finally:
-            _release(idx)
+            idx.close()
         summary.append(f"trial {trial}: killed={was_killed} at>={kill_at} pending={pending}")
     print(f"seed {SEED}:", "; ".join(summary))
     assert killed >= 6, f"seed {SEED}: only {killed} of 8 runs were killed mid-way"
@@ -172,7 +163,7 @@ def test_kill_9_mid_ingest_on_a_chroma_server(fast_tmp: Path, fast_embedder: Emb
                         chroma_host="127.0.0.1", chroma_port=chroma.port)
     idx, want = ingest(settings, fast_embedder)  # the expected ids, and a warm cache
     wipe_server(idx.vectors.client)
-    _release(idx)
+    idx.close()
     rng = random.Random(SEED)
     client = make_client(settings)
     try:
@@ -191,6 +182,6 @@ def test_kill_9_mid_ingest_on_a_chroma_server(fast_tmp: Path, fast_embedder: Emb
             idx, ids = ingest(s, fast_embedder)
             assert ids == want, f"seed {SEED} trial {trial}: lost {sorted(want - ids)[:5]}"
             wipe_server(idx.vectors.client)
-            _release(idx)
+            idx.close()
     finally:
         client.close()

@@ -22,8 +22,9 @@ from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.settings import Settings
-from tests.api.conftest import AUTH, KEYS, live_server
+from tests.api.conftest import AUTH, KEYS
 from tests.faults.conftest import Serve
+from tests.support import live_server
 
 pytestmark = pytest.mark.fault
 STABLE = {"bando Ponti di Innovazione dotazione": "articles/bando-ponti.md",
@@ -43,10 +44,7 @@ def live(fast_tmp: Path, api_base: Path, fast_embedder: Embedder) -> Iterator[st
         with live_server(create_app(s, assistant=assistant)) as url:
             yield url
     finally:
-        assistant.index.manifest.close()
-        assistant.index.vectors.client.close()
-        if assistant.index._lock is not None:
-            assistant.index._lock.release()
+        assistant.index.close()
 
 
 def search_ids(h: httpx.Client, query: str, k: int = 5) -> tuple[int, set[str]]:

@@ -109,10 +109,7 @@ def poisoned(tmp_path_factory: pytest.TempPathFactory,
         try:
             assert idx.ingest().ok
         finally:
-            idx.manifest.close()
-            idx.vectors.client.close()
-            if idx._lock is not None:
-                idx._lock.release()
+            idx.close()
         yield base
 
 
@@ -132,10 +129,7 @@ def app_for(poisoned: Path, fast_embedder: Embedder) -> Iterator[Any]:
     yield make
     for c, a in made:
         c.__exit__(None, None, None)
-        a.index.manifest.close()
-        a.index.vectors.client.close()
-        if a.index._lock is not None:
-            a.index._lock.release()
+        a.index.close()
 
 
 def chat(c: TestClient, question: str, role: str = "anonymous") -> dict[str, Any]:

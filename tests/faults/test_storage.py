@@ -28,14 +28,6 @@ pytestmark = pytest.mark.fault
 N_OLD, N_NEW = 20, 120
 
 
-def release(idx: Index) -> None:
-    idx.manifest.close()
-    idx.vectors.client.close()
-    if idx._lock is not None:
-        idx._lock.release()
-        idx._lock = None
-
-
 def finds(settings: Settings, embedder: Embedder, i: int) -> bool:
     """Document ``i`` is the top hit for its code word (a fresh process's view)."""
     idx = Index(settings, embedder=embedder)
@@ -44,7 +36,7 @@ def finds(settings: Settings, embedder: Embedder, i: int) -> bool:
             f"socio {code_word(i)}", Caller(role="member").visibilities, 3)
         return bool(hits) and hits[0].doc_id == f"d{i:03d}.md"
     finally:
-        release(idx)
+        idx.close()
 
 
 def cli(*args: str, timeout: float = 240, shell_prefix: str = "") -> subprocess.CompletedProcess:
@@ -63,12 +55,12 @@ def built(tmp_path_factory: pytest.TempPathFactory,
         idx = Index(Settings(corpus_dir=corpus, index_dir=base / "index"),
                     embedder=fast_embedder)
         assert idx.ingest().ok
-        release(idx)
+        idx.close()
         make_docs(corpus, N_NEW, start=700)
         warm = Index(Settings(corpus_dir=corpus, index_dir=base / "warm"),
                      embedder=fast_embedder)
         assert warm.ingest().ok  # fills the embedding cache with the new texts
-        release(warm)
+        warm.close()
         yield corpus, base / "index"
 
 
@@ -98,7 +90,7 @@ def test_disk_full_during_ingest(fast_tmp: Path, fast_embedder: Embedder,
         assert report.ok and len(assert_consistent(idx)) == (N_OLD + N_NEW) * 6 // 5
         print(f"limit {limit_kb} KB: {len(report.added)} documents were left to add")
     finally:
-        release(idx)
+        idx.close()
 
 
 def truncate(path: Path, size: int | None = None) -> None:

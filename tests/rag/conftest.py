@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +12,7 @@ from assistant.ingest.index import Index
 from assistant.rag.llm import LLM
 from assistant.settings import Settings
 from tests.fake_llm import FakeLLM
+from tests.support import build_index, write_corpus
 
 DOCS = {
     "articles/bando-seed.md": """---
@@ -80,24 +80,11 @@ description: |
 }
 
 
-def write_corpus(root: Path) -> Path:
-    for rel, text in DOCS.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-    return root
-
-
 @pytest.fixture(scope="session")
 def small_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     base = tmp_path_factory.mktemp("small")
-    s = Settings(corpus_dir=write_corpus(base / "corpus"), index_dir=base / "index")
-    idx = Index(s, embedder=embedder)
-    report = idx.ingest()
-    idx.manifest.close()
-    if idx._lock is not None:
-        idx._lock.release()
-    assert report.ok, report.failed
+    s = Settings(corpus_dir=write_corpus(base / "corpus", DOCS), index_dir=base / "index")
+    build_index(s, embedder)
     return s
 
 

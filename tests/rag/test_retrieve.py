@@ -58,9 +58,7 @@ def index(tmp_path: Path, embedder: Embedder) -> Iterator[Index]:
     for d in DOCS:
         idx.upsert_document(d)
     yield idx
-    idx.manifest.close()
-    if idx._lock is not None:
-        idx._lock.release()
+    idx.close()
 
 
 @pytest.fixture

@@ -4,15 +4,11 @@ a few demo files, a poisoned article full of HTML, indexed once per session."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from assistant.api import create_app
 from assistant.embed import Embedder
@@ -20,6 +16,7 @@ from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.settings import Settings
 from tests.conftest import DEMO_CORPUS
+from tests.support import build_index, free_port, live_server
 
 KEYS = {"k-member": "member", "k-staff": "staff"}
 DEMO_FILES = ["articles/2024-05-bando-ponti-innovazione-2024.md",
@@ -40,14 +37,6 @@ Per il protocollo Fenice vedi [il sito](javascript:window.__pwned=5) e ![foto](h
 """
 
 
-def release(idx: Index) -> None:
-    """Close an index built on the shared embedder without closing the embedder."""
-    idx.manifest.close()
-    if idx._lock is not None:
-        idx._lock.release()
-        idx._lock = None
-
-
 @pytest.fixture(scope="session")
 def ui_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """``<base>/corpus`` and ``<base>/index`` of the UI corpus, ingested once."""
@@ -56,20 +45,8 @@ def ui_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Pat
         (base / "corpus" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(DEMO_CORPUS / rel, base / "corpus" / rel)
     (base / "corpus" / POISON_DOC).write_text(POISON, encoding="utf-8")
-    idx = Index(Settings(corpus_dir=base / "corpus", index_dir=base / "index"),
-                embedder=embedder)
-    try:
-        report = idx.ingest()
-    finally:
-        release(idx)
-    assert report.ok, report.failed
+    build_index(Settings(corpus_dir=base / "corpus", index_dir=base / "index"), embedder)
     return base
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -89,18 +66,9 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory, ui_base: Path,
     s = Settings(corpus_dir=work / "corpus", index_dir=work / "index", api_keys=KEYS,
                  rate_limit_per_minute=100_000, port=port)
     assistant = Assistant(s, Index(s, embedder=embedder), None)
-    server = uvicorn.Server(uvicorn.Config(create_app(s, assistant=assistant, ui=True),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield LiveUI(f"http://127.0.0.1:{port}", s)
+        with live_server(create_app(s, assistant=assistant, ui=True), port,
+                         start_timeout_s=60) as url:
+            yield LiveUI(url, s)
     finally:
-        server.should_exit = True
-        thread.join(15)
-        release(assistant.index)
+        assistant.index.close()
