@@ -133,3 +133,61 @@ def answers(
         print(json.dumps(summary_json(report), ensure_ascii=False))
         return
     print_report(report)
+
+
+def _span(text: str, option: str) -> range:
+    try:
+        a, b = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise typer.BadParameter(f"{option} takes A:B (article numbers), not {text!r}") from None
+    if not 0 <= a < b:
+        raise typer.BadParameter(f"{option} needs 0 <= A < B, got {text!r}")
+    return range(a, b)
+
+
+@eval_app.command("squad")
+def squad(
+    file: Annotated[Path, typer.Argument(help="A SQuAD-format JSON file.", exists=True,
+                                         dir_okay=False)],
+    articles: Annotated[str, typer.Option(help="Articles A:B to index and ask.")] = "0:12",
+    n: Annotated[int, typer.Option("--n", min=1, help="Questions sampled (seeded).")] = 400,
+    negatives: Annotated[str | None, typer.Option(
+        help="Articles C:D not indexed: their questions should be refused.")] = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Offline answers on SQuAD questions: gold span in the answer, refusals, baselines."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from evals.squad_answers import run
+
+    arts = _span(articles, "--articles")
+    negs = _span(negatives, "--negatives") if negatives else None
+    if negs is not None and set(arts) & set(negs):
+        raise typer.BadParameter("--negatives must not overlap --articles")
+    labels = {"embed": "Embedding passages", "index": "Indexing", "ask": "Questions"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=as_json) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = run(file, arts, n, negs, seed, progress=progress)
+    if as_json:
+        print(json.dumps(result))
+        return
+    from rich.console import Console as Out
+    from rich.table import Table
+
+    t = Table(title=f"SQuAD answers: articles {result['articles']}, "
+                    f"{result['n_questions']} questions, {result['n_negatives']} negatives")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for key, value in result.items():
+        if isinstance(value, float):
+            t.add_row(key.replace("_", " "), f"{value:.3f}" if value <= 1 else f"{value:.1f}")
+    Out().print(t)

@@ -43,10 +43,12 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.6, ge=0, le=1, description="Tuned on SQuAD-it dev, "
                                 "docs/retrieval.md.")
 
-    # answers: below both thresholds the assistant says "not found" (calibrated on
-    # the dev split of evals/questions.jsonl, see docs/evaluation.md)
-    answer_min_overlap: float = Field(0.60, ge=0, le=1)
-    answer_dense_accept: float = Field(0.86, ge=0, le=1)
+    # answers: the answer model's calibrated probability that the passages answer;
+    # below the threshold the assistant says "not found" (docs/evaluation.md)
+    answer_threshold: float | None = Field(
+        None, ge=0, le=1, description="Override of the answer model's calibrated threshold.")
+    answer_dense_accept: float = Field(0.86, ge=0, le=1, description="Drafts: a topic whose "
+                                       "best passage is less similar has no evidence.")
 
     # LLM (OpenAI-compatible). Enabled when an API key or a base URL is set.
     openai_api_key: SecretStr | None = Field(

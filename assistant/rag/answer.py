@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.models import Answer, Citation, Filters, RetrievedChunk
-from assistant.rag import extractive
+from assistant.rag import extractive, selection
+from assistant.rag.answer_model import AnswerModel, load_model
 from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, condense
+from assistant.rag.features import analyse_question
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import DEGRADED, REFUSAL, system_prompt, user_prompt
 from assistant.rag.retrieve import Retriever
@@ -39,15 +41,20 @@ class _Context:
     cands: list[extractive.Candidate]
     chosen: list[extractive.Candidate]  # the sentences an extractive answer quotes
     timings: dict[str, float] = field(default_factory=dict)
+    scored: selection.Scored | None = None  # features and shares of every candidate
+    answer_row: list[float] = field(default_factory=list)  # answerability features
+    p_answer: float = 0.0  # the answerability model's probability
 
 
 class Answerer:
     """Retrieves for the (condensed) question and answers from those passages only."""
 
-    def __init__(self, settings: Settings, retriever: Retriever, llm: LLM | None = None) -> None:
+    def __init__(self, settings: Settings, retriever: Retriever, llm: LLM | None = None,
+                 model: AnswerModel | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.llm = llm
+        self.model = model or load_model()
 
     def prepare(self, messages: Sequence[Message], visibilities: Sequence[str],
                 filters: Filters | None = None) -> _Context:
@@ -64,19 +71,19 @@ class Answerer:
         chunks = self.retriever.retrieve(query, visibilities, self.settings.top_k, filters)
         t2 = time.perf_counter()
         tier = self.retriever.lexical.tier(tuple(visibilities))
-        cands = extractive.candidates(query, lang, chunks, tier.idf)
-        conf = extractive.confidence(cands, chunks)
-        top_dense = max((c.dense for c in chunks), default=0.0)
-        chosen = extractive.select(cands)
-        grounded = (bool(chunks)
-                    and not extractive.missing_entities(query, lang, chunks)
-                    and not extractive.lacks_quantity(question, chosen)
-                    and not extractive.about_other_years(query, chosen, chunks)
-                    and not extractive.unknown_terms(question, lang, tier.doc_freq)
-                    and (conf >= self.settings.answer_min_overlap
-                         or top_dense >= self.settings.answer_dense_accept))
+        q = analyse_question(query, lang, tier.idf, tier.doc_freq, lambda: list(tier.df))
+        dense = self.retriever.sentence_similarity(query, chunks) if chunks else []
+        scored = selection.score_candidates(q, chunks, dense, self.model)
+        chosen = selection.select(scored, self.model)
+        row = selection.answerability_row(
+            q, scored, chunks, lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy)
+        p_answer = self.model.p_answerable(row)
+        threshold = (self.settings.answer_threshold if self.settings.answer_threshold
+                     is not None else self.model.threshold)
+        grounded = bool(chunks) and bool(chosen) and p_answer >= threshold
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
-        return _Context(question, query, lang, chunks, grounded, cands, chosen, timings)
+        return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
+                        scored, row, p_answer)
 
     def answer(self, messages: Sequence[Message], visibilities: Sequence[str],
                filters: Filters | None = None) -> Answer:
@@ -111,6 +118,10 @@ class Answerer:
         yield from _word_tokens(ans.text)
         ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
         yield ("answer", ans)
+
+    def answer_from(self, ctx: _Context) -> Answer:
+        """The offline answer for a prepared context: quoted sentences, or a refusal."""
+        return self._extractive(ctx) if ctx.grounded else self._refusal(ctx)
 
     def _refusal(self, ctx: _Context) -> Answer:
         return Answer(text=REFUSAL.get(ctx.lang, REFUSAL["it"]), grounded=False,

@@ -141,6 +141,17 @@ class VectorStore:
         """Top ``n`` (sentence id, cosine similarity) over the allowed partitions."""
         return self._query(self.sentences, vector, visibilities, n, filters)
 
+    def sentence_vectors(self, ids_by_visibility: dict[str, list[str]]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors by id (``<chunk_id>#s<n>``); missing ids are absent."""
+        out: dict[str, np.ndarray] = {}
+        for vis, ids in ids_by_visibility.items():
+            if not ids or vis not in self.sentences:
+                continue
+            res = self.sentences[vis].get(ids=ids, include=["embeddings"])
+            for sid, vec in zip(res["ids"], res["embeddings"], strict=True):
+                out[sid] = np.asarray(vec, dtype=np.float32)
+        return out
+
     def query(self, vector: np.ndarray, visibilities: Sequence[str], n: int,
               filters: Filters | None = None) -> list[tuple[str, float]]:
         """Top ``n`` (chunk_id, cosine similarity) over the allowed partitions."""
