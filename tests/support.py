@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -44,11 +45,13 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(app: FastAPI, port: int | None = None,
-                start_timeout_s: float = 30) -> Iterator[str]:
-    """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yields its base URL."""
+                start_timeout_s: float = 30, **options: Any) -> Iterator[str]:
+    """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yields its base URL.
+    ``options``: more ``uvicorn.Config`` settings (``assistant serve`` passes
+    :func:`assistant.api.server.uvicorn_options`)."""
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout_s

@@ -22,15 +22,20 @@ from ui.style import CSS  # noqa: E402
 MAX_UPLOAD = "1mb"  # the API refuses larger request bodies anyway
 CONCURRENCY = 32  # events served at once (Gradio's default is 1: one user at a time)
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # the API is /v1, not these events
+CACHE_TTL_S = 3600  # Gradio's uploads and draft downloads live this long
 
 
-def build_ui(api_url: str | None = None, fallback_url: str = "http://127.0.0.1:8000"
-             ) -> gr.Blocks:
-    """The Blocks. ``api_url``: the API to call (None: the server this page came from)."""
-    ep = Endpoint(api_url, fallback_url)
+def build_ui(api_url: str | None = None, fallback_url: str = "http://127.0.0.1:8000",
+             client_secret: str | None = None, cache_ttl_s: int = CACHE_TTL_S) -> gr.Blocks:
+    """The Blocks. ``api_url``: the API to call (None: the server this page came from);
+    ``client_secret``: the API's secret for signing end users (see ``ui.client``);
+    ``cache_ttl_s``: uploaded and generated files are deleted after this many seconds."""
+    ep = Endpoint(api_url, fallback_url, client_secret)
     chat, staff = ChatHandlers(ep), StaffHandlers(ep)
     lab = layout.Labels()
-    with gr.Blocks(title=t("title"), analytics_enabled=False, fill_width=False) as demo:
+    every = max(1, min(cache_ttl_s, 600))
+    with gr.Blocks(title=t("title"), analytics_enabled=False, fill_width=False,
+                   delete_cache=(every, cache_ttl_s)) as demo:
         head = layout._header(lab)
         role = gr.State("anonymous")
         turns = gr.State([])
@@ -120,11 +125,19 @@ def _wire_language(lab: layout.Labels, head: dict[str, Any], role: gr.State,
 def launch_options() -> dict[str, Any]:
     """Options shared by :func:`mount_ui` and ``python -m ui``."""
     return {"theme": layout.theme(), "css": CSS, "footer_links": [], "ssr_mode": False,
-            "max_file_size": MAX_UPLOAD}
+            "max_file_size": MAX_UPLOAD,
+            # Gradio's own exception texts hold server paths and object addresses; the
+            # handlers show their own messages, so nothing is lost to the user
+            "show_error": False}
 
 
 def mount_ui(app: FastAPI, api_url: str | None = None, path: str = "/",
-             fallback_url: str = "http://127.0.0.1:8000") -> FastAPI:
+             fallback_url: str = "http://127.0.0.1:8000", client_secret: str | None = None,
+             cache_ttl_s: int = CACHE_TTL_S) -> FastAPI:
     """Serve the UI at ``path`` of ``app`` (after the API's own routes, which win)."""
-    blocks = build_ui(api_url, fallback_url)
-    return gr.mount_gradio_app(app, blocks, path=path, **launch_options())
+    blocks = build_ui(api_url, fallback_url, client_secret, cache_ttl_s)
+    mounted = gr.mount_gradio_app(app, blocks, path=path, **launch_options())
+    # Gradio checks that a file named in an event comes from its upload folder only once
+    # an app has "launched"; a mounted app never does, so say it did (the check is on)
+    blocks.has_launched = True
+    return mounted
