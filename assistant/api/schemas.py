@@ -85,6 +85,14 @@ def check_conversation(messages: list[ChatMessage]) -> None:
         raise ValueError(f"at most {MAX_HISTORY} earlier messages are accepted")
 
 
+def refuse_visibility(data: Any) -> Any:
+    """A ``visibility`` field anywhere in a request is refused (422), never ignored: what a
+    caller sees comes from its key only, and a silently dropped field would look obeyed."""
+    if isinstance(data, dict) and "visibility" in data:
+        raise ValueError("'visibility' cannot be requested: it follows from the API key")
+    return data
+
+
 class ChatRequest(BaseModel):
     """A question, optionally with the conversation so far."""
 
@@ -95,6 +103,11 @@ class ChatRequest(BaseModel):
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=MAX_HISTORY + 1)]
     filters: FiltersIn | None = None
     stream: bool = Field(False, description="Server-Sent Events instead of one JSON object.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_visibility(cls, data: Any) -> Any:
+        return refuse_visibility(data)
 
     @model_validator(mode="after")
     def _conversation(self) -> ChatRequest:
@@ -138,6 +151,11 @@ class SearchRequest(BaseModel):
     query: Annotated[Text, Field(min_length=1, max_length=MAX_QUESTION_CHARS)]
     k: int | None = Field(None, ge=1, le=50, description="Default: the server's top_k.")
     filters: FiltersIn | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_visibility(cls, data: Any) -> Any:
+        return refuse_visibility(data)
 
 
 class SearchHit(RetrievedChunk):
