@@ -11,7 +11,9 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
+from starlette.routing import Mount  # noqa: E402
 
 from ui import layout, views  # noqa: E402
 from ui.handlers import ChatHandlers, Endpoint, role_text  # noqa: E402
@@ -140,4 +142,14 @@ def mount_ui(app: FastAPI, api_url: str | None = None, path: str = "/",
     # Gradio checks that a file named in an event comes from its upload folder only once
     # an app has "launched"; a mounted app never does, so say it did (the check is on)
     blocks.has_launched = True
+    gradio_app = [r for r in mounted.router.routes if isinstance(r, Mount)][-1].app
+    gradio_app.add_exception_handler(Exception, _internal_error)  # type: ignore[attr-defined]
     return mounted
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A crash inside Gradio (e.g. an unknown ``fn_index``) answers the API's JSON error
+    shape, not a plain-text page (the API's middleware logs it with the request id)."""
+    return JSONResponse({"detail": "internal server error",
+                         "request_id": str(request.scope.get("assistant.request_id", ""))},
+                        status_code=500)

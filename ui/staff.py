@@ -4,8 +4,11 @@ role again on every call."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from ui.i18n import t
 UPLOAD_TYPES = [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".yaml",
                 ".yml", ".csv"]
 DRAFT_WORDS = {"article": 600, "newsletter": 350, "brief": 400}  # the API's defaults
+DRAFT_KEEP_S = 300.0  # a draft's own temporary file; Gradio serves its cached copy
 _SOURCES_HEADING = re.compile(r"\n## (?:Fonti|Sources)\n")
 
 
@@ -30,10 +34,20 @@ def body_of(markdown: str) -> str:
     return parts[0].rstrip()
 
 
-def save_markdown(result: dict[str, Any]) -> str:
-    """Write the draft (with its source list) to a temporary .md file for download."""
+def save_markdown(result: dict[str, Any], keep_s: float = DRAFT_KEEP_S) -> str:
+    """Write the draft (with its source list) to a temporary .md file for download.
+
+    Gradio copies it into its own cache (deleted after the UI's cache TTL) as the event
+    ends; the folders written here are removed on the next draft after ``keep_s``.
+    """
     slug = re.sub(r"[^a-z0-9]+", "-", str(result.get("topic", "")).lower()).strip("-")[:50]
-    folder = Path(tempfile.mkdtemp(prefix="assistant-draft-"))
+    root = Path(tempfile.gettempdir()) / "assistant-drafts"
+    root.mkdir(mode=0o700, exist_ok=True)
+    for old in root.iterdir():
+        with contextlib.suppress(OSError):
+            if time.time() - old.stat().st_mtime > keep_s:
+                shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
     path = folder / f"bozza-{slug or 'vitalia'}.md"
     path.write_text(str(result.get("markdown", "")) + "\n", encoding="utf-8")
     return str(path)

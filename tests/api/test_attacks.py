@@ -139,3 +139,15 @@ def test_an_unwritable_corpus_is_507_without_server_paths(live: Live,
                   json={"title": "Nota", "text": "Una nota."})
     assert r.status_code == 507, r.text
     assert str(api_settings.corpus_dir) not in r.text and "/" not in r.json()["detail"]
+
+
+def test_question_cost_is_bounded_after_unicode_normalisation(live: Live) -> None:
+    """4,000 × U+FDFA is under the character limit but 16,000 words once normalised."""
+    heavy = "\ufdfa" * 4000
+    with live() as c:
+        chat = c.post("/v1/chat", json={"messages": [{"role": "user", "content": heavy}]})
+        assert chat.status_code == 422, chat.text[:300]
+        search = c.post("/v1/search", json={"query": heavy})
+        assert search.status_code == 422, search.text[:300]
+        fine = c.post("/v1/search", json={"query": "bando Ponti di Innovazione " * 100})
+        assert fine.status_code == 200, fine.text[:300]

@@ -29,6 +29,7 @@ from tests.support import free_port, live_server
 from tests.ui.conftest import KEYS, LiveUI
 from tests.ui.gradio_events import call_event, file_data, find_event
 from ui.i18n import t
+from ui.staff import save_markdown
 
 pytestmark = pytest.mark.slow  # starts uvicorn with the UI over an indexed corpus
 
@@ -199,3 +200,19 @@ def test_wrong_keys_are_rate_limited(hardened: Hardened) -> None:
         codes = [c.get("/v1/me", headers={"Authorization": f"Bearer guess-{i}"}).status_code
                  for i in range(BAD_KEYS_PER_MINUTE + 5)]
     assert set(codes[:BAD_KEYS_PER_MINUTE]) == {401} and codes[-1] == 429, codes
+
+
+def test_unknown_fn_index_is_a_json_error(ui_server: LiveUI) -> None:
+    out = call_event(ui_server.url, 9999, [])
+    assert out["join_status"] == 500 and out["join_type"].startswith("application/json")
+    assert "Traceback" not in out["join_body"] and "request_id" in out["join_body"]
+
+
+def test_draft_download_files_are_removed(tmp_path: Path) -> None:
+    """The draft's own temporary copy does not pile up (Gradio's cached copy expires
+    with the UI cache TTL)."""
+    first = Path(save_markdown({"topic": "missioni", "markdown": "# Bozza"}, keep_s=0))
+    assert first.exists()
+    time.sleep(0.05)
+    second = Path(save_markdown({"topic": "bandi", "markdown": "# Bozza"}, keep_s=0))
+    assert second.exists() and not first.exists() and not first.parent.exists()
