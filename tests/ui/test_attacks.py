@@ -65,6 +65,8 @@ def test_ui_upload_of_a_server_path_is_refused(ui_server: LiveUI, tmp_path: Path
             hits = httpx.post(f"{ui_server.url}/v1/search", json={"query": canary},
                               timeout=30)
             assert hits.status_code == 200 and canary not in str(hits.json()["results"])
+            served = httpx.get(f"{ui_server.url}/gradio_api/file={path}", timeout=30)
+            assert served.status_code >= 400 and canary not in served.text
     finally:
         member_only.unlink()
 
@@ -164,7 +166,8 @@ def test_anonymous_gradio_uploads_are_rate_limited_and_expire(hardened: Hardened
             codes.append(r.status_code)
             if r.status_code == 200:
                 saved.extend(r.json())
-    assert codes.count(200) == 3 and codes.count(429) == 5, codes
+    # 3 at once, then 429 (a slow machine may see one token refill meanwhile)
+    assert codes[:3] == [200] * 3 and codes.count(200) <= 4 and 429 in codes[3:], codes
     deadline = time.monotonic() + 20
     while any(Path(p).exists() for p in saved) and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -182,7 +185,7 @@ def test_ui_users_have_their_own_rate_limit_and_cannot_forge_it(hardened: Harden
     user past the limit does not lock out another. A client cannot pick its bucket
     with X-Forwarded-For or a forged end-user header."""
     anonymous, invalid = t("role_anonymous", "it"), t("role_invalid", "it")
-    greedy = [_access(hardened.url, "127.0.0.31") for _ in range(RATE + 2)]
+    greedy = [_access(hardened.url, "127.0.0.31") for _ in range(RATE + 4)]
     assert anonymous in greedy[0] and invalid in greedy[-1]  # the greedy one is limited
     assert anonymous in _access(hardened.url, "127.0.0.32")  # the other one is not
     src = httpx.HTTPTransport(local_address="127.0.0.33")
