@@ -1,4 +1,5 @@
-"""Helpers shared by the test packages: a corpus on disk, an index built once, a live server."""
+"""Helpers shared by the test packages: a corpus on disk, an index built once, a live server,
+attack payloads."""
 
 from __future__ import annotations
 
@@ -64,3 +65,13 @@ def live_server(app: FastAPI, port: int | None = None,
     finally:
         server.should_exit = True
         thread.join(15)
+
+
+def alias_bomb() -> str:
+    """"Billion laughs": 9 levels of 9 aliases, ~360 bytes, 9^9 strings once expanded."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 9)}]")
+        prev = name
+    return "\n".join([*lines, "name: Bomba S.r.l.", "kind: company", "founded: *i"]) + "\n"

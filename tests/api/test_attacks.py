@@ -16,7 +16,7 @@ import pytest
 from assistant.api.server import uvicorn_options
 from assistant.settings import Settings
 from tests.api.conftest import AUTH, AppFactory
-from tests.support import live_server
+from tests.support import alias_bomb, live_server
 
 pytestmark = pytest.mark.slow  # real uvicorn servers
 
@@ -36,16 +36,6 @@ def live(make_app: AppFactory) -> Iterator[Live]:
             yield client
 
     yield start
-
-
-def alias_bomb() -> str:
-    """"Billion laughs": 9 levels of 9 aliases, ~360 bytes, 9^9 strings once expanded."""
-    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    prev = "a"
-    for name in "bcdefghi":
-        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 9)}]")
-        prev = name
-    return "\n".join([*lines, "name: Bomba S.r.l.", "kind: company", "founded: *i"]) + "\n"
 
 
 def put_file(c: httpx.Client, doc_id: str, name: str, raw: bytes) -> httpx.Response:
