@@ -84,8 +84,21 @@ class Settings(BaseSettings):
                                     "(connecting: at most 2 s); past it a request gets a 503.")
     chroma_sync_ms: int = Field(500, ge=0, le=60_000, description="Server mode: how often "
                                 "(at most) a worker checks for writes made by other workers.")
-    max_inflight: int = Field(64, ge=1, description="Requests served at once per worker; "
-                              "more get an immediate 503 with Retry-After.")
+    max_inflight: int = Field(64, ge=1, description="API requests (/v1) served at once per "
+                              "worker; more get an immediate 503 with Retry-After.")
+    body_timeout_s: float = Field(10.0, gt=0, description="A request body must arrive "
+                                  "within this; a slower one gets 408.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed (none by default).")
+    max_doc_chars: int = Field(100_000, ge=1000, description="A document with more "
+                               "extracted characters is refused before chunking.")
+    ui_secret: SecretStr | None = Field(None, description="Signs the end-user address the "
+                                        "UI forwards to the API (random per start if unset).")
+    ui_uploads_per_minute: int = Field(20, ge=1, description="Gradio uploads per client "
+                                       "address a minute.")
+    ui_cache_ttl_s: int = Field(3600, ge=1, description="Files uploaded to the UI or made "
+                                "for download are deleted after this many seconds.")
 
     @field_validator("corpus_dir", "index_dir", mode="after")
     @classmethod

@@ -11,7 +11,9 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
+from starlette.routing import Mount  # noqa: E402
 
 from ui import layout, views  # noqa: E402
 from ui.handlers import ChatHandlers, Endpoint, role_text  # noqa: E402
@@ -22,15 +24,20 @@ from ui.style import CSS  # noqa: E402
 MAX_UPLOAD = "1mb"  # the API refuses larger request bodies anyway
 CONCURRENCY = 32  # events served at once (Gradio's default is 1: one user at a time)
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # the API is /v1, not these events
+CACHE_TTL_S = 3600  # Gradio's uploads and draft downloads live this long
 
 
-def build_ui(api_url: str | None = None, fallback_url: str = "http://127.0.0.1:8000"
-             ) -> gr.Blocks:
-    """The Blocks. ``api_url``: the API to call (None: the server this page came from)."""
-    ep = Endpoint(api_url, fallback_url)
+def build_ui(api_url: str | None = None, fallback_url: str = "http://127.0.0.1:8000",
+             client_secret: str | None = None, cache_ttl_s: int = CACHE_TTL_S) -> gr.Blocks:
+    """The Blocks. ``api_url``: the API to call (None: the server this page came from);
+    ``client_secret``: the API's secret for signing end users (see ``ui.client``);
+    ``cache_ttl_s``: uploaded and generated files are deleted after this many seconds."""
+    ep = Endpoint(api_url, fallback_url, client_secret)
     chat, staff = ChatHandlers(ep), StaffHandlers(ep)
     lab = layout.Labels()
-    with gr.Blocks(title=t("title"), analytics_enabled=False, fill_width=False) as demo:
+    every = max(1, min(cache_ttl_s, 600))
+    with gr.Blocks(title=t("title"), analytics_enabled=False, fill_width=False,
+                   delete_cache=(every, cache_ttl_s)) as demo:
         head = layout._header(lab)
         role = gr.State("anonymous")
         turns = gr.State([])
@@ -120,11 +127,29 @@ def _wire_language(lab: layout.Labels, head: dict[str, Any], role: gr.State,
 def launch_options() -> dict[str, Any]:
     """Options shared by :func:`mount_ui` and ``python -m ui``."""
     return {"theme": layout.theme(), "css": CSS, "footer_links": [], "ssr_mode": False,
-            "max_file_size": MAX_UPLOAD}
+            "max_file_size": MAX_UPLOAD,
+            # Gradio's own exception texts hold server paths and object addresses; the
+            # handlers show their own messages, so nothing is lost to the user
+            "show_error": False}
 
 
 def mount_ui(app: FastAPI, api_url: str | None = None, path: str = "/",
-             fallback_url: str = "http://127.0.0.1:8000") -> FastAPI:
+             fallback_url: str = "http://127.0.0.1:8000", client_secret: str | None = None,
+             cache_ttl_s: int = CACHE_TTL_S) -> FastAPI:
     """Serve the UI at ``path`` of ``app`` (after the API's own routes, which win)."""
-    blocks = build_ui(api_url, fallback_url)
-    return gr.mount_gradio_app(app, blocks, path=path, **launch_options())
+    blocks = build_ui(api_url, fallback_url, client_secret, cache_ttl_s)
+    mounted = gr.mount_gradio_app(app, blocks, path=path, **launch_options())
+    # Gradio checks that a file named in an event comes from its upload folder only once
+    # an app has "launched"; a mounted app never does, so say it did (the check is on)
+    blocks.has_launched = True
+    gradio_app = [r for r in mounted.router.routes if isinstance(r, Mount)][-1].app
+    gradio_app.add_exception_handler(Exception, _internal_error)  # type: ignore[attr-defined]
+    return mounted
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A crash inside Gradio (e.g. an unknown ``fn_index``) answers the API's JSON error
+    shape, not a plain-text page (the API's middleware logs it with the request id)."""
+    return JSONResponse({"detail": "internal server error",
+                         "request_id": str(request.scope.get("assistant.request_id", ""))},
+                        status_code=500)

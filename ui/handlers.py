@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from ui import views
-from ui.client import ApiClient, ApiError
+from ui.client import ApiClient, ApiError, end_user_value
 from ui.i18n import t
 
 HISTORY_TURNS = 10  # earlier turns sent with a question
@@ -34,6 +34,7 @@ class Endpoint:
 
     api_url: str | None = None
     fallback: str = "http://127.0.0.1:8000"
+    secret: str | None = None  # shared with the API: signs the end user's address
 
     def base(self, request: gr.Request | None) -> str:
         if self.api_url:
@@ -47,7 +48,15 @@ class Endpoint:
         return self.fallback
 
     def client(self, key: str | None, request: gr.Request | None) -> ApiClient:
-        return ApiClient(self.base(request), key)
+        return ApiClient(self.base(request), key, end_user=self.end_user(request))
+
+    def end_user(self, request: gr.Request | None) -> str | None:
+        """The browser's address (as the server saw it), signed for the API."""
+        client = getattr(request, "client", None) if request is not None else None
+        host = getattr(client, "host", None)
+        if not self.secret or not host:
+            return None
+        return end_user_value(str(host), self.secret)
 
 
 def error_text(exc: ApiError, lang: str) -> str:

@@ -135,6 +135,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "docs_indexing": ("Indicizzazione di {name} ({i}/{n})…", "Indexing {name} ({i}/{n})…"),
     "docs_done": ("indicizzato: {chunks} passaggi", "indexed: {chunks} passages"),
     "docs_failed": ("non indicizzato: {detail}", "not indexed: {detail}"),
+    "docs_unreadable": ("file non caricato dal browser o illeggibile",
+                        "not a file uploaded by the browser, or unreadable"),
     "docs_idle": ("Nessun caricamento in corso.", "No upload in progress."),
     "col_id": ("ID", "ID"),
     "col_title": ("Titolo", "Title"),

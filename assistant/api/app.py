@@ -39,6 +39,7 @@ from assistant.api.limits import MAX_BODY_BYTES, RateLimiter
 from assistant.api.metrics import Metrics
 from assistant.api.middleware import ServiceMiddleware, error_response, request_id
 from assistant.api.service import KeyRing, Service
+from assistant.api.ui_guard import UploadGuard
 from assistant.facade import Assistant, build_assistant
 from assistant.models import Caller
 from assistant.settings import Settings
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   limiter=RateLimiter(settings.rate_limit_per_minute),
                   keys=KeyRing(dict(settings.api_keys)), assistant=assistant,
                   owns_assistant=assistant is None)
+    if settings.ui_secret is not None:  # shared by the workers and a separate UI
+        svc.client_secret = settings.ui_secret.get_secret_value()
     app = FastAPI(title="Cluster VITALIA assistant", version=__version__,
                   description=DESCRIPTION, lifespan=_lifespan, docs_url="/docs")
     app.state.service = svc
@@ -85,12 +88,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"])
-    app.add_middleware(InflightLimiter, limit=settings.max_inflight)  # inside the next one
+    if ui:
+        app.add_middleware(UploadGuard, per_minute=settings.ui_uploads_per_minute)
+    app.add_middleware(InflightLimiter, limit=settings.max_inflight,  # inside the next one
+                       body_timeout_s=settings.body_timeout_s)
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=MAX_BODY_BYTES)
     if ui:  # last: the API's routes (/v1, /docs, /healthz...) win over the UI's mount
         from ui import mount_ui  # gradio is heavy: imported only when serving the UI
 
-        mount_ui(app, settings.api_url, fallback_url=f"http://127.0.0.1:{settings.port}")
+        mount_ui(app, settings.api_url, fallback_url=f"http://127.0.0.1:{settings.port}",
+                 client_secret=svc.client_secret, cache_ttl_s=settings.ui_cache_ttl_s)
     return app
 
 

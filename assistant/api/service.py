@@ -12,6 +12,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 from starlette.exceptions import HTTPException
 
 from assistant.api.feedback import FeedbackStore
-from assistant.api.limits import RateLimiter
+from assistant.api.limits import BAD_KEYS_PER_MINUTE, RateLimiter
 from assistant.api.metrics import Metrics
 from assistant.facade import Assistant
 from assistant.healthcheck import store_unavailable
@@ -64,6 +65,9 @@ class Service:
     executor: ThreadPoolExecutor | None = None
     owns_assistant: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # signs the end user the UI forwards (assistant.api.identity)
+    client_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    bad_keys: RateLimiter = field(default_factory=lambda: RateLimiter(BAD_KEYS_PER_MINUTE))
 
     @property
     def ready(self) -> bool:

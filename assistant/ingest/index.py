@@ -184,7 +184,8 @@ class Index:
             rel = path.relative_to(root).as_posix()
             try:
                 loaded = load_file(path, root, self.settings.max_file_bytes,
-                                   repair=self.settings.repair_scraped_text)
+                                   repair=self.settings.repair_scraped_text,
+                                   max_chars=self.settings.max_doc_chars)
                 ids: set[str] = set()
                 for doc in loaded:  # a file is taken whole or not at all (CSV rows too)
                     if doc.doc_id in docs or doc.doc_id in ids:
