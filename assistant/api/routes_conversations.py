@@ -55,7 +55,7 @@ async def list_conversations(limit: int = Query(50, ge=1, le=200),
                              offset: int = Query(0, ge=0, le=1_000_000),
                              who: Caller = Depends(keyed),
                              svc: Service = Depends(get_service)) -> Any:
-    rows, total = await svc.run(svc.database().conversations.list, who.key_id, limit, offset)
+    rows, total = await svc.run(svc.database().conversations.page, who.key_id, limit, offset)
     return {"conversations": rows, "total": total, "limit": limit, "offset": offset}
 
 

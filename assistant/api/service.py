@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 
-from assistant.appdb import AppDB, FeedbackStore
 from assistant.api.limits import RateLimiter
 from assistant.api.metrics import Metrics
+from assistant.appdb import AppDB, FeedbackStore
 from assistant.facade import Assistant
 from assistant.healthcheck import store_unavailable
 from assistant.models import Answer, Caller, Filters

@@ -51,7 +51,7 @@ class ConversationStore:
             s.add(conv)
         return {"id": conv.id, "title": conv.title, "created_at": now}
 
-    def list(self, key_id: str, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]],
+    def page(self, key_id: str, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]],
                                                                             int]:
         """The caller's conversations, newest activity first, and their total number."""
         turns = (select(func.count(ConversationMessage.seq))

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.models import RetrievedChunk
 
-MERGE_AT = 0.25  # mean centred cosine to merge two groups (planted-topic test, tests/insights)
+MERGE_AT = 0.08  # mean centred cosine to merge two groups (planted topics, tests/insights)
 MAX_QUESTIONS = 600  # distinct questions clustered (the most recent); O(n^3) merging
 EXAMPLES = 3
 DOCUMENTS = 3

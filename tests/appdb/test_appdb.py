@@ -1,0 +1,80 @@
+"""The application database on SQLite and PostgreSQL: migrations, ownership, retention
+(also through ``assistant conversations purge``)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from typer.testing import CliRunner
+
+from assistant.appdb import AppDB
+from assistant.appdb.engine import current_revision, head_revision
+from assistant.cli import app
+from assistant.models import Answer, Caller
+from assistant.settings import Settings
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> AppDB:
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    opened = AppDB(Settings(data_dir=tmp_path / "data"), url)
+    request.addfinalizer(opened.close)
+    return opened
+
+
+def test_schema_is_migrated_once(db: AppDB) -> None:
+    assert current_revision(db.engine) == head_revision()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"conversations", "messages", "answers", "feedback", "gap_questions",
+            "alembic_version"} <= tables
+    again = AppDB(db.settings, db.url)  # a second process starting: nothing to do
+    assert current_revision(again.engine) == head_revision()
+    again.close()
+
+
+def test_conversations_belong_to_their_key(db: AppDB) -> None:
+    conv = db.conversations.create("key-a", "Bandi")
+    assert db.conversations.get(conv["id"], "key-b") is None
+    assert not db.conversations.append(conv["id"], "key-b", "q", "a" * 32, Answer(text="x"))
+    assert db.conversations.rename(conv["id"], "key-b", "mio") is None
+    assert not db.conversations.delete(conv["id"], "key-b")
+    assert db.conversations.append(conv["id"], "key-a", "q", uuid_hex(), Answer(text="x"))
+    assert db.conversations.history(conv["id"], "key-a", 1) == [("assistant", "x")]
+    assert db.conversations.delete(conv["id"], "key-a")
+    assert db.conversations.get(conv["id"], "key-a") is None
+
+
+def uuid_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def test_feedback_needs_a_known_answer(db: AppDB) -> None:
+    who = Caller(role="member", key_id="key-a")
+    answer_id = uuid_hex()
+    db.feedback.record_answer(answer_id, who, "Quanto vale?", Answer(text="1 milione"))
+    assert db.feedback.add_feedback(uuid_hex(), "up", None, who) is None
+    assert db.feedback.add_feedback(answer_id, "down", "poco chiaro", who)
+    assert ("Quanto vale?", "down") in db.feedback.gaps(1)
+
+
+def test_purge_applies_the_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    db = AppDB(Settings())
+    old, new = db.conversations.create("k", "vecchia"), db.conversations.create("k", "nuova")
+    db.conversations.touch(old["id"], time.time() - 200 * 86_400)
+    db.feedback.add_gap("domanda vecchia", "refused", time.time() - 200 * 86_400)
+    db.feedback.add_gap("domanda nuova", "refused")
+    result = CliRunner().invoke(app, ["conversations", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 conversations and 1 gap questions older than 180 days" in result.output
+    assert db.conversations.get(old["id"], "k") is None
+    assert db.conversations.get(new["id"], "k") is not None
+    assert db.feedback.gaps(3650) == [("domanda nuova", "refused")]
+    result = CliRunner().invoke(app, ["conversations", "purge", "--days", "0.0000001"])
+    assert "deleted 1 conversations" in result.output
+    db.close()
