@@ -18,7 +18,7 @@ from assistant.settings import Settings
 from tests.conftest import DEMO_CORPUS
 from tests.support import build_index, free_port, live_server
 
-KEYS = {"k-member": "member", "k-staff": "staff"}
+KEYS = {"k-member": "member", "k-staff": "staff", "k-sidebar": "member"}
 DEMO_FILES = ["articles/2024-05-bando-ponti-innovazione-2024.md",
               "articles/2025-06-missione-osaka-risultati.md",
               "members/biorigenera-srl.yaml", "members/cellaria-therapeutics-spa.yaml",
