@@ -6,8 +6,10 @@ SQLite file ``<ASSISTANT_DATA_DIR>/assistant.sqlite`` by default; any SQLAlchemy
 
 from __future__ import annotations
 
+import fcntl
 import logging
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,24 +71,35 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine, attempts: int = 5) -> None:
-    """Bring the schema to the latest revision. Safe with several processes starting at
-    once: PostgreSQL serialises them with an advisory lock; on SQLite a loser of the race
-    retries and finds the work done."""
-    head = head_revision()
-    for attempt in range(attempts):
-        if current_revision(engine) == head:
-            return
+@contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive lock beside a SQLite file (its DDL is not transactional here, so two
+    processes must not interleave migrations); nothing for other databases."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
-                cfg = _alembic_config()
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-            log.info("application database at revision %s", head)
-            return
-        except Exception:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest revision. Safe with several processes starting at
+    once (``--workers``): PostgreSQL serialises them with an advisory lock taken in the
+    migration's transaction, SQLite with a file lock; the others then find it done."""
+    head = head_revision()
+    if current_revision(engine) == head:
+        return
+    with _file_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return  # another process did it while we waited
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    log.info("application database migrated to revision %s", head)

@@ -78,3 +78,35 @@ def test_purge_applies_the_retention(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(app, ["conversations", "purge", "--days", "0.0000001"])
     assert "deleted 1 conversations" in result.output
     db.close()
+
+
+def _open(data_dir: str, url: str | None) -> str | None:
+    db = AppDB(Settings(data_dir=Path(data_dir)), url)
+    try:
+        return current_revision(db.engine)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_workers_starting_together_migrate_once(backend: str, tmp_path: Path,
+                                                request: pytest.FixtureRequest) -> None:
+    """Several processes opening a new database at once (``--workers 4``) all succeed."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    url = None
+    if backend == "postgres":
+        base = request.getfixturevalue("postgres_url")
+        name = f"race_{uuid_hex()[:8]}"
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        url = base.rsplit("/", 1)[0] + "/" + name
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(4, mp_context=ctx) as pool:
+        revisions = list(pool.map(_open, [str(tmp_path / "data")] * 4, [url] * 4))
+    assert revisions == [head_revision()] * 4
