@@ -11,6 +11,7 @@ from assistant.appdb.conversations import ConversationStore
 from assistant.appdb.engine import database_url, make_engine, migrate
 from assistant.appdb.export import to_markdown
 from assistant.appdb.feedback import FeedbackStore
+from assistant.appdb.legacy import import_feedback_file
 from assistant.settings import Settings
 
 __all__ = ["AppDB", "ConversationStore", "FeedbackStore", "database_url", "to_markdown"]
@@ -24,6 +25,8 @@ class AppDB:
         self.url = url or database_url(settings)
         self.engine = make_engine(self.url)
         migrate(self.engine)
+        import_feedback_file(self.engine, settings.index_dir / "feedback.sqlite",
+                             settings.collect_gaps)
         self.conversations = ConversationStore(self.engine)
         self.feedback = FeedbackStore(self.engine, collect_gaps=settings.collect_gaps)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -110,3 +111,36 @@ def test_workers_starting_together_migrate_once(backend: str, tmp_path: Path,
     with ProcessPoolExecutor(4, mp_context=ctx) as pool:
         revisions = list(pool.map(_open, [str(tmp_path / "data")] * 4, [url] * 4))
     assert revisions == [head_revision()] * 4
+
+
+LEGACY = """
+CREATE TABLE answers (answer_id TEXT PRIMARY KEY, created REAL NOT NULL, key_id TEXT NOT NULL,
+  role TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, grounded INTEGER NOT NULL,
+  mode TEXT NOT NULL, degraded INTEGER NOT NULL, citations TEXT NOT NULL);
+CREATE TABLE feedback (feedback_id INTEGER PRIMARY KEY AUTOINCREMENT, answer_id TEXT NOT NULL,
+  created REAL NOT NULL, key_id TEXT NOT NULL, rating TEXT NOT NULL, comment TEXT);
+INSERT INTO answers VALUES ('a1', 1.0, 'key-x', 'member', 'Quanto vale il bando?', 'Vale [1].',
+  1, 'extractive', 0, '[{"n": 1, "doc_id": "d", "chunk_id": "d#0"}]');
+INSERT INTO answers VALUES ('a2', 2.0, 'anonymous', 'anonymous', 'Dove parcheggio?', 'Non lo so',
+  0, 'extractive', 0, '[]');
+INSERT INTO feedback (answer_id, created, key_id, rating, comment)
+  VALUES ('a1', 3.0, 'key-x', 'down', 'incompleta');
+"""
+
+
+def test_feedback_kept_before_is_imported_once(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    with sqlite3.connect(index / "feedback.sqlite") as conn:
+        conn.executescript(LEGACY)
+    s = Settings(data_dir=tmp_path / "data", index_dir=index)
+    db = AppDB(s)
+    assert db.feedback.counts() == {"down": 1}
+    assert sorted(db.feedback.gaps(1e6, now=10.0)) == [("Dove parcheggio?", "refused"),
+                                                      ("Quanto vale il bando?", "down")]
+    assert not (index / "feedback.sqlite").exists()
+    assert (index / "feedback.sqlite.imported").exists()
+    db.close()
+    db = AppDB(s)  # nothing imported twice
+    assert db.feedback.counts() == {"down": 1}
+    db.close()

@@ -30,7 +30,7 @@ def _entries(pg: Any) -> list[str]:
     return [s.strip() for s in pg.locator("#conv-list label").all_inner_texts()]
 
 
-def test_sidebar_lists_resumes_and_deletes(page: Any, ui_server: LiveUI) -> None:
+def test_sidebar_lists_resumes_and_deletes(page: Any, ui_server: LiveUI) -> None:  # noqa: F811
     pg = page
     assert not pg.locator("#conv-sidebar").is_visible()  # anonymous: nothing stored
     sign_in(pg, KEY, "Accesso socio")
@@ -67,7 +67,7 @@ def test_sidebar_lists_resumes_and_deletes(page: Any, ui_server: LiveUI) -> None
     assert [c["title"] for c in _stored(ui_server)] == [SECOND]
 
 
-def test_gaps_tab_groups_questions_and_opens_a_draft(page: Any) -> None:
+def test_gaps_tab_groups_questions_and_opens_a_draft(page: Any) -> None:  # noqa: F811
     pg = page
     for q in ("Dove posso parcheggiare quando vengo alla sede del cluster?",
               "C'è un parcheggio per i visitatori presso la sede?",

@@ -16,7 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create every table (an older ``feedback.sqlite`` is not imported: see docs/api.md)."""
+    """Create every table (an older ``feedback.sqlite`` is imported by
+    :mod:`assistant.appdb.legacy`, outside the schema history)."""
     op.create_table(
         "conversations",
         sa.Column("id", sa.String(32), primary_key=True),
