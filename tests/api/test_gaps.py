@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from tests.api.conftest import AUTH, ask
+from tests.api.conftest import AUTH, AppFactory, ask
 
 UNANSWERED = ["Dove posso parcheggiare quando vengo alla sede del cluster?",
               "C'è un parcheggio per i visitatori presso la sede?",
@@ -64,12 +64,13 @@ def test_collection_can_be_turned_off(client_for: Callable[..., TestClient]) -> 
     assert report == {"days": 30, "questions": 0, "collecting": False, "groups": []}
 
 
-def test_cli_report(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    for q in UNANSWERED:
-        ask(client, q)
-    s = client.app.state.service.settings  # type: ignore[attr-defined]
-    client.__exit__(None, None, None)  # the CLI opens the index itself
-    client.app.state.service.assistant.index.close()  # type: ignore[attr-defined]
+def test_cli_report(make_app: AppFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_, assistant = make_app()
+    with TestClient(app_) as client:
+        for q in UNANSWERED:
+            ask(client, q)
+    assistant.index.close()  # the CLI opens the index itself
+    s = assistant.settings
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(s.index_dir))
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(s.data_dir))
     result = CliRunner().invoke(app, ["insights", "gaps", "--json"])
