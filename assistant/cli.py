@@ -224,6 +224,10 @@ from assistant.healthcheck import check_command  # noqa: E402
 app.command(name="check")(check_command)
 
 app.add_typer(eval_app, name="eval")
+from assistant.cli_appdb import conversations_app, insights_app  # noqa: E402
+
+app.add_typer(conversations_app, name="conversations")
+app.add_typer(insights_app, name="insights")
 
 
 def main() -> None:  # pragma: no cover

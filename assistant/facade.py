@@ -13,6 +13,7 @@ from typing import Any
 from assistant.directory import Directory, events
 from assistant.draft import Draft, Drafter, DraftRequest
 from assistant.ingest.index import Index
+from assistant.insights import GapGroup, group_gaps
 from assistant.models import Answer, Caller, Document, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer, Event
 from assistant.rag.condense import Message
@@ -52,6 +53,13 @@ class Assistant:
         content ``caller`` may see (see :mod:`assistant.draft`)."""
         return Drafter(self.settings, self.retriever, self.llm).draft(
             request, caller.visibilities)
+
+    def content_gaps(self, questions: Sequence[tuple[str, str]], caller: Caller,
+                     limit: int = 30) -> list[GapGroup]:
+        """Unanswered ``(question, reason)`` pairs grouped by meaning, each group with the
+        closest documents ``caller`` may see (see :mod:`assistant.insights.gaps`)."""
+        return group_gaps(questions, self.index.embedder.embed_query,
+                          lambda q, k: self.search(q, caller, k), limit)
 
     def stream(self, question: str | Sequence[Message], caller: Caller,
                filters: Filters | None = None) -> Iterator[Event]:

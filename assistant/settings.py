@@ -73,7 +73,16 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(600, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
     request_timeout_s: float = Field(60.0, gt=0)
-    feedback_db: Path | None = None
+    # application database: conversations, answers and feedback, content-gap questions
+    data_dir: Path = Field(Path("data"), description="Application data (not rebuildable, "
+                           "unlike the index): the default SQLite database lives here.")
+    database_url: SecretStr | None = Field(None, description="Any SQLAlchemy URL, e.g. "
+                                           "postgresql+psycopg://user:pw@host/db.")
+    conversation_retention_days: float = Field(180, gt=0, description="Conversations "
+                                               "idle this long are deleted (and gap "
+                                               "questions this old).")
+    collect_gaps: bool = Field(True, description="Keep refused and rated-down questions, "
+                               "without identity, for the staff's content-gap report.")
     api_url: str | None = Field(None, description="UI only: a remote API to talk to.")
 
     # Chroma server mode
@@ -100,7 +109,7 @@ class Settings(BaseSettings):
     ui_cache_ttl_s: int = Field(3600, ge=1, description="Files uploaded to the UI or made "
                                 "for download are deleted after this many seconds.")
 
-    @field_validator("corpus_dir", "index_dir", mode="after")
+    @field_validator("corpus_dir", "index_dir", "data_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path) -> Path:
         return v.expanduser()

@@ -116,9 +116,13 @@ class ApiClient:
         return dict(self._call("GET", "/v1/me").json())
 
     def chat_stream(self, messages: list[dict[str, str]],
-                    filters: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
-        """The SSE events of ``POST /v1/chat``: token, reset, citations, done, error."""
+                    filters: dict[str, Any] | None = None,
+                    conversation_id: str | None = None) -> Iterator[tuple[str, Any]]:
+        """The SSE events of ``POST /v1/chat``: token, reset, citations, done, error.
+        With ``conversation_id`` send only the new message: the server has the rest."""
         body: dict[str, Any] = {"messages": messages, "stream": True}
+        if conversation_id:
+            body["conversation_id"] = conversation_id
         if filters:
             body["filters"] = filters
         try:
@@ -157,6 +161,35 @@ class ApiClient:
     def draft(self, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._call("POST", "/v1/drafts", read_timeout=DRAFT_TIMEOUT_S,
                                json=body).json())
+
+
+    # -- stored conversations (keyed callers) and the staff's gap report -----------------
+    def conversations(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/v1/conversations",
+                               params={"limit": 100}).json()["conversations"])
+
+    def create_conversation(self, title: str = "") -> dict[str, Any]:
+        return dict(self._call("POST", "/v1/conversations", json={"title": title}).json())
+
+    def conversation(self, conv_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", _conv_path(conv_id)).json())
+
+    def rename_conversation(self, conv_id: str, title: str) -> dict[str, Any]:
+        return dict(self._call("PATCH", _conv_path(conv_id), json={"title": title}).json())
+
+    def delete_conversation(self, conv_id: str) -> None:
+        self._call("DELETE", _conv_path(conv_id))
+
+    def export_conversation(self, conv_id: str) -> str:
+        return self._call("GET", _conv_path(conv_id) + "/export").text
+
+    def gaps(self, days: int = 30) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/insights/gaps", read_timeout=180.0,
+                               params={"days": days}).json())
+
+
+def _conv_path(conv_id: str) -> str:
+    return "/v1/conversations/" + quote(conv_id, safe="")
 
 
 def _doc_path(doc_id: str) -> str:

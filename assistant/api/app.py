@@ -24,22 +24,24 @@ from starlette.responses import Response
 from assistant import __version__
 from assistant.api import (
     routes_chat,
+    routes_conversations,
     routes_documents,
     routes_drafts,
     routes_feedback,
     routes_health,
+    routes_insights,
     routes_me,
     routes_members,
     routes_openai,
     routes_search,
 )
-from assistant.api.feedback import FeedbackStore
 from assistant.api.inflight import InflightLimiter
 from assistant.api.limits import MAX_BODY_BYTES, RateLimiter
 from assistant.api.metrics import Metrics
 from assistant.api.middleware import ServiceMiddleware, error_response, request_id
 from assistant.api.service import KeyRing, Service
 from assistant.api.ui_guard import UploadGuard
+from assistant.appdb import AppDB
 from assistant.facade import Assistant, build_assistant
 from assistant.models import Caller
 from assistant.settings import Settings
@@ -79,13 +81,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   description=DESCRIPTION, lifespan=_lifespan, docs_url="/docs")
     app.state.service = svc
     for module in (routes_health, routes_chat, routes_search, routes_documents, routes_openai,
-                   routes_feedback, routes_members, routes_drafts, routes_me):
+                   routes_feedback, routes_members, routes_drafts, routes_me, routes_conversations,
+                   routes_insights):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"])
     if ui:
@@ -113,18 +116,28 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if svc.assistant is None:
         svc.assistant = await run_in_threadpool(build_assistant, svc.settings)
     settings = svc.settings
-    svc.feedback = FeedbackStore(settings.feedback_db or settings.index_dir / "feedback.sqlite")
+    svc.db = await run_in_threadpool(_open_db, settings)
     svc.executor = ThreadPoolExecutor(worker_threads(settings), thread_name_prefix="assistant-api")
     try:
         await run_in_threadpool(_warm_up, svc.assistant)
         yield
     finally:
         svc.executor.shutdown(wait=False, cancel_futures=True)
-        svc.feedback.close()
+        svc.db.close()
         if svc.owns_assistant and svc.assistant is not None:
             svc.assistant.close()
             svc.assistant = None
-        svc.executor = svc.feedback = None
+        svc.executor = svc.db = None
+
+
+def _open_db(settings: Settings) -> AppDB:
+    """The application database, migrated, with the retention applied."""
+    db = AppDB(settings)
+    conversations, gaps = db.purge()
+    if conversations or gaps:
+        log.info("retention: %d conversations and %d gap questions deleted", conversations,
+                 gaps)
+    return db
 
 
 def _warm_up(assistant: Assistant) -> None:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from assistant.models import Citation, Filters, RetrievedChunk
 
@@ -120,6 +120,9 @@ class ChatRequest(BaseModel):
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=MAX_HISTORY + 1)]
     filters: FiltersIn | None = None
     stream: bool = Field(False, description="Server-Sent Events instead of one JSON object.")
+    conversation_id: Annotated[Text, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="A stored conversation of your key (POST /v1/conversations): send "
+        "only the new user message; the history is loaded and both turns are appended.")
 
     @model_validator(mode="before")
     @classmethod
@@ -129,6 +132,8 @@ class ChatRequest(BaseModel):
     @model_validator(mode="after")
     def _conversation(self) -> ChatRequest:
         check_conversation(self.messages)
+        if self.conversation_id is not None and len(self.messages) != 1:
+            raise ValueError("with conversation_id send only the new user message")
         return self
 
 
@@ -147,7 +152,9 @@ class ChatResponse(BaseModel):
         "query": "Quanto vale il bando Ponti di Innovazione?",
         "timings": {"retrieve_ms": 12.1, "answer_ms": 1.3, "total_ms": 14.0}}]})
 
-    answer_id: str = Field(description="Refer to it in POST /v1/feedback.")
+    answer_id: str = Field(description="Refer to it in POST /v1/feedback (in a stored "
+                           "conversation it is also the answer's message_id).")
+    conversation_id: str | None = Field(None, description="Set when the turn was stored.")
     answer: str
     citations: list[Citation]
     grounded: bool = Field(description="False: the sources do not answer the question.")
@@ -254,7 +261,8 @@ class FeedbackIn(BaseModel):
         {"answer_id": "5f0c6a1e9d2b4c8f8a1e2b3c4d5e6f70", "rating": "up",
          "comment": "Chiara e completa"}]})
 
-    answer_id: Annotated[Text, Field(min_length=1, max_length=64)]
+    answer_id: Annotated[Text, Field(min_length=1, max_length=64, validation_alias=AliasChoices(
+        "answer_id", "message_id"), description="Or message_id: the answer's id.")]
     rating: Literal["up", "down"]
     comment: Annotated[Text, Field(max_length=2000)] | None = None
 
