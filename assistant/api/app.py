@@ -32,6 +32,7 @@ from assistant.api import (
     routes_members,
     routes_openai,
     routes_search,
+    routes_sync,
 )
 from assistant.api.feedback import FeedbackStore
 from assistant.api.inflight import InflightLimiter
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   description=DESCRIPTION, lifespan=_lifespan, docs_url="/docs")
     app.state.service = svc
     for module in (routes_health, routes_chat, routes_search, routes_documents, routes_openai,
-                   routes_feedback, routes_members, routes_drafts, routes_me):
+                   routes_feedback, routes_members, routes_drafts, routes_me, routes_sync):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -108,10 +109,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = svc.settings
     svc.feedback = FeedbackStore(settings.feedback_db or settings.index_dir / "feedback.sqlite")
     svc.executor = ThreadPoolExecutor(worker_threads(settings), thread_name_prefix="assistant-api")
+    sync_jobs = routes_sync.attach(svc, svc.assistant)  # scheduled and admin-started syncs
     try:
         await run_in_threadpool(_warm_up, svc.assistant)
         yield
     finally:
+        await run_in_threadpool(sync_jobs.close)
         svc.executor.shutdown(wait=False, cancel_futures=True)
         svc.feedback.close()
         if svc.owns_assistant and svc.assistant is not None:
