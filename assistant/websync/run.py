@@ -156,17 +156,13 @@ async def _fetch_all(index: Index, state: SyncState, opts: SyncOptions, report: 
             urls = urls[:opts.max_pages]
         gate, done = asyncio.Semaphore(IN_FLIGHT), 0
         rows = index.manifest.docs()
-        changed: dict[str, _Changed] = {}
+        results: dict[str, _Changed | None] = {}
 
         async def one(url: str) -> None:
             nonlocal done
             async with gate:
-                item = await _page(index, state, rows, fetcher, url, pages[url], opts, report)
-            if item is not None and item.doc.doc_id not in changed:
-                changed[item.doc.doc_id] = item
-            elif item is not None:  # a second address of one canonical article
-                state.save_page(item.page)
-                report.unchanged.append(url)
+                results[url] = await _page(index, state, rows, fetcher, url, pages[url], opts,
+                                           report)
             done += 1
             if progress:
                 progress("fetch", done, len(urls))
@@ -174,6 +170,15 @@ async def _fetch_all(index: Index, state: SyncState, opts: SyncOptions, report: 
         if progress:
             progress("fetch", 0, len(urls))
         await asyncio.gather(*(one(u) for u in urls))
+        changed: dict[str, _Changed] = {}
+        for url in urls:  # in listing order: the first address of an article wins
+            item = results.get(url)
+            if item is not None and item.doc.doc_id not in changed:
+                changed[item.doc.doc_id] = item
+            elif item is not None:  # another address of the same canonical article: it
+                item.page.doc_hash = changed[item.doc.doc_id].page.doc_hash  # is not rewritten
+                state.save_page(item.page)
+                report.unchanged.append(url)
         report.requests = fetcher.requests
     return discoveries, list(changed.values())
 
