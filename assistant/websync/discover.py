@@ -31,7 +31,7 @@ class Discovery:
     kind: str = "page"
     pages: list[str] = field(default_factory=list)
     complete: bool = True
-    errors: dict[str, str] = field(default_factory=dict)  # URL -> reason
+    errors: dict[str, tuple[int, str]] = field(default_factory=dict)  # URL -> status, reason
     page_response: Fetched | None = None  # a source that is itself a page: its response
 
 
@@ -50,13 +50,13 @@ async def _visit(fetcher: Fetcher, url: str, depth: int, found: Discovery,
     got = await fetcher.get(url)
     if not got.ok:
         found.complete = False
-        found.errors[url] = got.reason or f"HTTP {got.status}"
+        found.errors[url] = (got.status, got.reason or f"HTTP {got.status}")
         return
     try:
         kind, pages, children = parse_listing(got, max_bytes)
     except ValueError as exc:
         found.complete = False
-        found.errors[url] = str(exc)
+        found.errors[url] = (got.status, str(exc))
         return
     if depth == 0:
         found.kind = kind
@@ -68,7 +68,7 @@ async def _visit(fetcher: Fetcher, url: str, depth: int, found: Discovery,
             continue
         if depth + 1 >= MAX_DEPTH or len(seen) >= MAX_SITEMAPS:
             found.complete = False
-            found.errors[child] = "sitemap index nested too deep or too large"
+            found.errors[child] = (0, "sitemap index nested too deep or too large")
             continue
         await _visit(fetcher, child, depth + 1, found, seen, max_bytes)
 
@@ -109,7 +109,7 @@ def _gunzip(body: bytes, max_bytes: int) -> bytes:
     except (OSError, EOFError) as exc:
         raise ValueError(f"unreadable gzip: {exc}") from exc
     if len(out) > max_bytes:
-        raise ValueError(f"decompressed sitemap larger than {max_bytes // 1_000_000} MB")
+        raise ValueError(f"decompressed sitemap larger than {max_bytes:,} bytes")
     return out
 
 

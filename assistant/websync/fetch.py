@@ -56,7 +56,7 @@ class Fetched:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200
+        return self.status == 200 and not self.reason
 
     @property
     def not_modified(self) -> bool:
@@ -177,7 +177,7 @@ class Fetcher:
                     body += part
                     if len(body) > self.opts.max_bytes:
                         return Fetched(url, r.status_code, reason=(
-                            f"larger than {self.opts.max_bytes // 1_000_000} MB")), 0.0
+                            f"larger than {self.opts.max_bytes:,} bytes")), 0.0
         except httpx.TimeoutException:
             return Fetched(url, reason=f"timed out after {self.opts.timeout_s:g} s"), 0.0
         except httpx.HTTPError as exc:

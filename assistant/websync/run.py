@@ -145,8 +145,8 @@ async def _fetch_all(index: Index, state: SyncState, opts: SyncOptions, report: 
         discoveries = [await discover(fetcher, s, opts.fetch.max_bytes) for s in opts.sources]
         pages: dict[str, Fetched | None] = {}
         for d in discoveries:
-            for url, reason in d.errors.items():
-                report.fail(url, 0, reason)
+            for url, (status, reason) in d.errors.items():
+                report.fail(url, status, reason)
             state.add_listed(d.source, d.pages)
             for url in d.pages:
                 pages.setdefault(url, d.page_response if url == d.source else None)
