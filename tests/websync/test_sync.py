@@ -141,3 +141,27 @@ def test_ingest_leaves_synced_pages_alone(index: Index, site: Site) -> None:
     report = index.ingest()
     assert report.removed == []
     assert len(index.manifest.docs()) == len(ALLOWED)
+
+
+def test_a_crash_mid_write_is_redone_by_the_next_sync(index: Index, site: Site,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    real = index.vectors.add_sentences
+    calls = 0
+
+    def crash_on_third(*args: object, **kw: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("simulated crash between the vectors and the commit")
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index.vectors, "add_sentences", crash_on_third)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run(index, site)
+    assert index.stats()["pending"] == 1
+    monkeypatch.setattr(index.vectors, "add_sentences", real)
+    report = run(index, site)
+    assert len(report.updated) == 1 and len(report.new) == len(ALLOWED) - 3
+    stats = index.stats()
+    assert stats["pending"] == 0 and stats["by_type"]["article"]["documents"] == len(ALLOWED)
+    assert sum(stats["vectors"].values()) == stats["by_type"]["article"]["chunks"]
