@@ -77,7 +77,8 @@ class SyncJobs:
         opts = options_from_settings(self.settings, list(self.settings.sync_sources),
                                      prune=prune)
         try:
-            report = sync_sites(self.assistant.index, opts, write_lock=self.assistant.write_lock)
+            report = sync_sites(self.assistant.index, opts, write_lock=self.assistant.write_lock,
+                                stop=self._stop)
             self.last_error = None
             log.info("sync finished: %s", report.to_dict()["pages"])
         except Exception as exc:  # a crashed run is reported, the service keeps serving
@@ -108,7 +109,8 @@ class SyncJobs:
             state.close()
 
     def close(self, wait_s: float = 30) -> None:
-        """Stop the timer and give a running sync ``wait_s`` to finish its document."""
+        """Stop the timer and ask a running sync to stop after its current document (or
+        batch of fetches); wait at most ``wait_s`` for it."""
         self._stop.set()
         for t in (self._timer, self._thread):
             if t is not None:

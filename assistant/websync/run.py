@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -109,10 +110,12 @@ def _now() -> str:
 
 def sync_sites(index: Index, opts: SyncOptions, *, progress: Progress | None = None,
                write_lock: contextlib.AbstractContextManager[Any] | None = None,
-               transport: httpx.AsyncBaseTransport | None = None) -> SyncReport:
+               transport: httpx.AsyncBaseTransport | None = None,
+               stop: threading.Event | None = None) -> SyncReport:
     """Bring the index in step with ``opts.sources``; blocking (runs its own event loop).
 
-    ``write_lock`` serialises the writes with other writers (the API's facade lock).
+    ``write_lock`` serialises the writes with other writers (the API's facade lock);
+    ``stop``, once set, ends the run after the document being written (service shutdown).
     """
     lock = write_lock if write_lock is not None else contextlib.nullcontext()
     report = SyncReport(started=_now(), sources=list(opts.sources))
@@ -120,9 +123,9 @@ def sync_sites(index: Index, opts: SyncOptions, *, progress: Progress | None = N
     state = SyncState(index.dir)
     try:
         discoveries, changed = asyncio.run(_fetch_all(index, state, opts, report, progress,
-                                                      transport))
-        _write(index, state, changed, report, lock, progress)
-        if opts.prune:
+                                                      transport, stop))
+        _write(index, state, changed, report, lock, progress, stop)
+        if opts.prune and not (stop and stop.is_set()):
             _prune(index, state, discoveries, report, lock)
         with lock:
             index.lexical.refresh()
@@ -138,8 +141,8 @@ def sync_sites(index: Index, opts: SyncOptions, *, progress: Progress | None = N
 
 
 async def _fetch_all(index: Index, state: SyncState, opts: SyncOptions, report: SyncReport,
-                     progress: Progress | None, transport: httpx.AsyncBaseTransport | None
-                     ) -> tuple[list[Discovery], list[_Changed]]:
+                     progress: Progress | None, transport: httpx.AsyncBaseTransport | None,
+                     stop: threading.Event | None) -> tuple[list[Discovery], list[_Changed]]:
     """Discover every source, then fetch and extract the pages (up to ``max_pages``)."""
     async with Fetcher(opts.fetch, transport) as fetcher:
         discoveries = [await discover(fetcher, s, opts.fetch.max_bytes) for s in opts.sources]
@@ -161,6 +164,8 @@ async def _fetch_all(index: Index, state: SyncState, opts: SyncOptions, report: 
         async def one(url: str) -> None:
             nonlocal done
             async with gate:
+                if stop is not None and stop.is_set():
+                    return
                 results[url] = await _page(index, state, rows, fetcher, url, pages[url], opts,
                                            report)
             done += 1
@@ -234,13 +239,16 @@ def _remember(state: SyncState, prior: PageState, got: Fetched, body_hash: str) 
 
 
 def _write(index: Index, state: SyncState, changed: list[_Changed], report: SyncReport,
-           lock: contextlib.AbstractContextManager[Any], progress: Progress | None) -> None:
+           lock: contextlib.AbstractContextManager[Any], progress: Progress | None,
+           stop: threading.Event | None = None) -> None:
     """Embed the changed pages by batches (outside the lock) and commit them one by one."""
     chunks = {c.doc.doc_id: index.chunk(c.doc) for c in changed}
     total, done = sum(len(v) for v in chunks.values()), 0
     if progress:
         progress("embed", 0, total)
     for b in range(0, len(changed), DOC_BATCH):
+        if stop is not None and stop.is_set():
+            return
         batch = changed[b:b + DOC_BATCH]
         texts = [ch.embed_text for c in batch for ch in chunks[c.doc.doc_id]]
         vecs = index.embedder.embed_passages(texts)
