@@ -77,8 +77,9 @@ def parse_listing(got: Fetched, max_bytes: int) -> tuple[str, list[str], list[st
     """(kind, page URLs, child sitemap URLs) of a response; a page lists itself."""
     body = _gunzip(got.body, max_bytes)
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    html = "html" in got.content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
-    if html or not head.startswith(b"<"):
+    # the body decides, not the Content-Type (feeds are often served as text/html)
+    if not head.startswith((b"<?xml", b"<urlset", b"<sitemapindex", b"<rss", b"<feed",
+                            b"<rdf")):
         return "page", [got.url], []
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True,
                              huge_tree=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from assistant.ingest.load import LoadError, article_document
 from assistant.ingest.repair import REPAIR_VERSION, repair_document
@@ -20,6 +20,15 @@ from assistant.text import clean_text
 from assistant.websync.fetch import Fetched
 
 EXTRACT_VERSION = "1"  # part of every page's content hash: a new extractor redoes pages
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def not_html(got: Fetched) -> str:
+    """Why a response is not a web page to extract ("" when it is one, or untyped)."""
+    ctype = got.content_type.split(";")[0].strip().lower()
+    if not ctype or ctype in _HTML_TYPES:
+        return ""
+    return f"not an HTML page ({ctype})"
 
 
 def doc_id_for(url: str) -> str:
@@ -55,10 +64,11 @@ def page_document(got: Fetched, visibility: str = "public", repair: bool = True)
 
 
 def _canonical(declared: str | None, fetched: str) -> str:
-    """The page's declared canonical URL when it is an absolute http(s) URL, else the
-    address it was fetched from."""
-    if declared and urlsplit(declared).scheme in ("http", "https") and urlsplit(declared).netloc:
-        return declared
+    """The page's declared canonical URL (resolved against the page's address) when it
+    is an http(s) URL, else the address it was fetched from."""
+    url = urldefrag(urljoin(fetched, declared.strip())).url if declared else ""
+    if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc:
+        return url
     return fetched
 
 

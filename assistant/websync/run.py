@@ -30,7 +30,7 @@ from assistant.models import Document
 from assistant.settings import Settings
 from assistant.stores.manifest import DocRow
 from assistant.websync.discover import Discovery, discover
-from assistant.websync.extract import page_document
+from assistant.websync.extract import not_html, page_document
 from assistant.websync.fetch import Fetched, Fetcher, FetchOptions
 from assistant.websync.state import PageState, SyncState
 
@@ -207,6 +207,9 @@ async def _page(index: Index, state: SyncState, rows: dict[str, DocRow], fetcher
         return None
     if not got.ok:
         report.fail(url, got.status, got.reason or f"HTTP {got.status}")
+        return None
+    if not_html(got):  # a PDF or an image listed in a sitemap: not an article page
+        report.skipped[url] = not_html(got)
         return None
     body_hash = hashlib.sha256(got.body).hexdigest()
     if trusted and prior and prior.body_hash == body_hash:

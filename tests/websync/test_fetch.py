@@ -152,3 +152,21 @@ def test_discover_follows_a_sitemap_index_and_notes_failures() -> None:
     assert found.pages == ["https://x.test/a"]  # type: ignore[attr-defined]
     assert not found.complete  # type: ignore[attr-defined]
     assert "https://x.test/s2.xml" in found.errors  # type: ignore[attr-defined]
+
+
+def test_the_body_decides_the_kind_not_the_content_type() -> None:
+    rss = Fetched("https://x.test/feed", 200, b'<?xml version="1.0"?><rss><channel><item>'
+                  b"<link>https://x.test/n1</link></item></channel></rss>",
+                  content_type="text/html; charset=utf-8")
+    assert parse_listing(rss, 10**6) == ("feed", ["https://x.test/n1"], [])
+    xhtml = Fetched("https://x.test/p", 200, b'<?xml version="1.0"?><html><body/></html>')
+    assert parse_listing(xhtml, 10**6)[0] == "page"
+
+
+def test_only_html_pages_are_extracted() -> None:
+    from assistant.websync.extract import not_html
+
+    assert not_html(Fetched("u", 200, content_type="text/html; charset=utf-8")) == ""
+    assert not_html(Fetched("u", 200, content_type="")) == ""
+    assert not_html(Fetched("u", 200, content_type="application/pdf")) == (
+        "not an HTML page (application/pdf)")
