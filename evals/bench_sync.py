@@ -48,6 +48,13 @@ def bench_sync(workdir: Path, pages: int) -> list[tuple[str, str]]:
     return rows
 
 
+def bench_sync_rows(pages: int = 40) -> list[tuple[str, str, str]]:
+    """The rows for ``make bench`` (evals/bench.py): a temporary index, then removed."""
+    how = f"fixture site on 127.0.0.1, {pages} extra articles, fresh index and cache"
+    with tempfile.TemporaryDirectory() as tmp:
+        return [(k, v, how) for k, v in bench_sync(Path(tmp) / "sync", pages)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=40, help="extra articles on the site")

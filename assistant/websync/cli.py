@@ -99,7 +99,7 @@ def print_report(data: dict[str, Any]) -> None:
         t.add_row(k.replace("_", " "), str(data[k]))
     console.print(t)
     for url, f in data["failed"].items():
-        status = f" (HTTP {f['status']})" if f["status"] else ""
+        status = f" (HTTP {f['status']})" if f["status"] and "HTTP" not in f["reason"] else ""
         console.print(f"[red]failed[/] {escape(url)}{status}: {escape(f['reason'])}")
     for url, reason in data["skipped"].items():
         console.print(f"[yellow]skipped[/] {escape(url)}: {escape(reason)}")
