@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin
 
@@ -19,7 +20,9 @@ from assistant.websync.fetch import Fetched, Fetcher
 
 MAX_DEPTH = 3
 MAX_SITEMAPS = 1000
-_XML_ROOTS = ("urlset", "sitemapindex", "rss", "feed", "RDF")
+_XML_ROOTS = ("urlset", "sitemapindex", "rss", "feed", "rdf")
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_ELEMENT = re.compile(rb"<([A-Za-z][\w:.-]*)")
 
 
 @dataclass
@@ -76,10 +79,8 @@ async def _visit(fetcher: Fetcher, url: str, depth: int, found: Discovery,
 def parse_listing(got: Fetched, max_bytes: int) -> tuple[str, list[str], list[str]]:
     """(kind, page URLs, child sitemap URLs) of a response; a page lists itself."""
     body = _gunzip(got.body, max_bytes)
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     # the body decides, not the Content-Type (feeds are often served as text/html)
-    if not head.startswith((b"<?xml", b"<urlset", b"<sitemapindex", b"<rss", b"<feed",
-                            b"<rdf")):
+    if _first_element(body) not in _XML_ROOTS:
         return "page", [got.url], []
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True,
                              huge_tree=False)
@@ -89,7 +90,7 @@ def parse_listing(got: Fetched, max_bytes: int) -> tuple[str, list[str], list[st
         raise ValueError(f"unreadable XML: {exc}") from exc
     if root is None:
         raise ValueError("unreadable XML")
-    name = etree.QName(root).localname
+    name = etree.QName(root).localname.lower()
     if name not in _XML_ROOTS:
         return "page", [got.url], []
     base = got.url
@@ -98,6 +99,14 @@ def parse_listing(got: Fetched, max_bytes: int) -> tuple[str, list[str], list[st
     if name == "urlset":
         return "sitemap", _locs(root, "url", base), []
     return "feed", _feed_links(root, base), []
+
+
+def _first_element(body: bytes) -> str:
+    """The local name of the first element of a document (comments, processing
+    instructions and the doctype skipped), lowercase; "" when there is none."""
+    head = _COMMENT.sub(b"", body[:4096])
+    m = _ELEMENT.search(head)
+    return m.group(1).decode("ascii", "replace").split(":")[-1].lower() if m else ""
 
 
 def _gunzip(body: bytes, max_bytes: int) -> bytes:
