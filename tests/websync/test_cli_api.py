@@ -55,6 +55,11 @@ def test_cli_syncs_a_single_page(tmp_path: Path, site: Site,
     assert data["new"] == [site.base + "/news/bando-ponti"] and data["pages"]["failed"] == 0
     again = json.loads(CliRunner().invoke(app, args).stdout)
     assert again["pages"]["unchanged"] == 1 and again["embed_calls"] == 0
+    idx = Index(Settings(index_dir=tmp_path / "index"))
+    try:
+        assert [r.visibility for r in idx.manifest.docs().values()] == ["members"]
+    finally:
+        idx.close()
 
 
 def test_cli_needs_a_source(tmp_path: Path) -> None:

@@ -33,10 +33,11 @@ def index(tmp_path: Path, embedder: Embedder) -> Iterator[Index]:
     idx.close()
 
 
-def run(index: Index, site: Site, prune: bool = False) -> SyncReport:
+def run(index: Index, site: Site, prune: bool = False,
+        max_pages: int | None = None) -> SyncReport:
     fetch = FetchOptions(timeout_s=2.0, retries=1, backoff_s=0.05, per_host=3, delay_s=0.0)
     opts = SyncOptions([site.base + "/sitemap_index.xml", site.base + "/feed.xml"],
-                       prune=prune, fetch=fetch)
+                       prune=prune, max_pages=max_pages, fetch=fetch)
     return sync_sites(index, opts)
 
 
@@ -165,3 +166,11 @@ def test_a_crash_mid_write_is_redone_by_the_next_sync(index: Index, site: Site,
     stats = index.stats()
     assert stats["pending"] == 0 and stats["by_type"]["article"]["documents"] == len(ALLOWED)
     assert sum(stats["vectors"].values()) == stats["by_type"]["article"]["chunks"]
+
+
+def test_max_pages_fetches_the_first_listed_pages_only(index: Index, site: Site) -> None:
+    report = run(index, site, max_pages=2)
+    b = site.base
+    assert report.new == [b + "/news/bando-ponti", b + "/news/missione-osaka"]
+    assert report.not_fetched == 8  # 10 listed: 6 sitemap news, 2 events, 2 feed items
+    assert not site.hits.get(("/news/piano-attivita", 200))
