@@ -183,9 +183,9 @@ GLUED = [
 ]
 
 
-def cluster_site(extra_pages: int = 0) -> Site:
-    """The fixture site; ``extra_pages`` adds that many ordinary articles (benchmark)."""
-    art = {
+def _articles() -> dict[str, Article]:
+    """The site's own articles (the misbehaving pages included), by path."""
+    return {
         "/news/bando-ponti": Article(
             "Bando Ponti di Innovazione 2025", "2025-02-10", "Redazione VITALIA",
             ["Il bando Ponti di Innovazione ha una dotazione di 1,2 milioni di euro e finanzia "
@@ -221,6 +221,11 @@ def cluster_site(extra_pages: int = 0) -> Site:
             "Evento con pagina lenta", "2025-10-01", "Ufficio eventi",
             ["Questa pagina risponde troppo lentamente e deve risultare fallita."]),
     }
+
+
+def cluster_site(extra_pages: int = 0) -> Site:
+    """The fixture site; ``extra_pages`` adds that many ordinary articles (benchmark)."""
+    art = _articles()
     for i in range(extra_pages):
         art[f"/news/notizia-{i:04d}"] = Article(
             f"Notizia numero {i} dal cluster", "2025-04-01", "Redazione VITALIA",
