@@ -121,3 +121,11 @@ def test_parse_duration() -> None:
     for bad in ("soon", "-1h", "0m"):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_serve_rejects_a_bad_or_unusable_schedule(tmp_path: Path) -> None:
+    index = ["--index", str(tmp_path / "index")]
+    res = CliRunner().invoke(app, ["serve", "--sync-every", "soon", *index])
+    assert res.exit_code == 1 and "not a duration" in res.output
+    res = CliRunner().invoke(app, ["serve", "--sync-every", "6h", *index])  # no sources
+    assert res.exit_code == 3 and "ASSISTANT_SYNC_SOURCES" in res.output
