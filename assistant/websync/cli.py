@@ -36,7 +36,8 @@ def sync_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     index: Annotated[Path | None, typer.Option(help="Index folder.")] = None,
 ) -> None:
-    """Index new and changed articles of websites; exit 2 if some page failed."""
+    """Index new and changed articles of websites from their sitemaps, feeds or pages;
+    exit 2 if some page failed (the rest is synced), 3 if the index is in use."""
     from assistant.ingest.index import Index
     from assistant.stores.lock import IndexLocked
     from assistant.websync.run import options_from_settings, sync_sites
