@@ -109,6 +109,26 @@ class Settings(BaseSettings):
     ui_cache_ttl_s: int = Field(3600, ge=1, description="Files uploaded to the UI or made "
                                 "for download are deleted after this many seconds.")
 
+    # website sync (`assistant sync`, docs/deploy.md)
+    sync_sources: list[str] = Field(default_factory=list, description='JSON list of sitemap, '
+                                    'feed or page URLs, e.g. ["https://example.org/sitemap.xml"].')
+    sync_visibility: Literal["public", "members"] = "public"
+    sync_every: str = Field("", description='Serve only: sync the sources this often, e.g. '
+                            '"6h", "30m" (empty: never).')
+    sync_prune: bool = Field(True, description="Scheduled and API syncs remove articles whose "
+                             "URL left the sitemaps/feeds (`assistant sync` needs --prune).")
+    sync_timeout_s: float = Field(15.0, gt=0)
+    sync_retries: int = Field(2, ge=0, le=5)
+    sync_per_host: int = Field(2, ge=1, le=4, description="Concurrent requests per host.")
+    sync_delay_s: float = Field(0.5, ge=0, le=60, description="Politeness delay between "
+                                "requests to one host (a larger robots.txt Crawl-delay wins).")
+
+    @field_validator("sync_every", mode="after")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
     @field_validator("corpus_dir", "index_dir", "data_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path) -> Path:
@@ -122,3 +142,26 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def sync_every_s(self) -> float:
+        """``sync_every`` in seconds (0: no periodic sync)."""
+        return parse_duration(self.sync_every)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "90s", "30m", "6h", "1d" (a bare number is seconds; "" is 0)."""
+    t = text.strip().lower()
+    if not t:
+        return 0.0
+    unit = _UNITS.get(t[-1], 1)
+    try:
+        value = float(t[:-1] if t[-1] in _UNITS else t)
+    except ValueError:
+        raise ValueError(f"not a duration: {text!r} (expected e.g. 30m, 6h, 1d)") from None
+    if value <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return value * unit

@@ -30,7 +30,7 @@ from evals.bench_serve import bench_serve
 
 TARGET_BEYOND_RETRIEVAL_P95_MS = 100.0
 EXTERNAL = (("evals.bench_retrieval", "bench_retrieval"), ("evals.bench_embed", "bench_embed"),
-            ("evals.bench_api", "bench_api"))
+            ("evals.bench_api", "bench_api"), ("evals.bench_sync", "bench_sync_rows"))
 
 
 def machine_row() -> Row:

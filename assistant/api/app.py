@@ -34,6 +34,7 @@ from assistant.api import (
     routes_members,
     routes_openai,
     routes_search,
+    routes_sync,
 )
 from assistant.api.inflight import InflightLimiter
 from assistant.api.limits import MAX_BODY_BYTES, RateLimiter
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.service = svc
     for module in (routes_health, routes_chat, routes_search, routes_documents, routes_openai,
                    routes_feedback, routes_members, routes_drafts, routes_me, routes_conversations,
-                   routes_insights):
+                   routes_insights, routes_sync):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -118,10 +119,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = svc.settings
     svc.db = await run_in_threadpool(_open_db, settings)
     svc.executor = ThreadPoolExecutor(worker_threads(settings), thread_name_prefix="assistant-api")
+    sync_jobs = routes_sync.attach(svc, svc.assistant)  # scheduled and admin-started syncs
     try:
         await run_in_threadpool(_warm_up, svc.assistant)
         yield
     finally:
+        await run_in_threadpool(sync_jobs.close)
         svc.executor.shutdown(wait=False, cancel_futures=True)
         svc.db.close()
         if svc.owns_assistant and svc.assistant is not None:

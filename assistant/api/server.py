@@ -25,6 +25,11 @@ def check_startup(settings: Settings, workers: int) -> None:
     """Refuse configurations that would corrupt or silently stale the index."""
     if workers < 1:
         raise ServeError("--workers must be at least 1")
+    if workers > 1 and settings.sync_every:
+        raise ServeError("--sync-every needs one worker (each worker would sync on its own "
+                         "timer): schedule `assistant sync` instead (docs/deploy.md).")
+    if settings.sync_every and not settings.sync_sources:
+        raise ServeError("--sync-every needs ASSISTANT_SYNC_SOURCES (the sites to sync).")
     if settings.chroma_host:
         return
     if workers > 1:

@@ -111,8 +111,9 @@ class Index:
         self.manifest.remove_doc(doc_id)
         return True
 
-    def _versioned(self, content_hash: str) -> str:
-        # a new chunker, chunk size or stored layout must redo unchanged files too
+    def versioned(self, content_hash: str) -> str:
+        """The hash stored in the manifest: ``content_hash`` salted with everything that
+        shapes the stored chunks (a new chunker or layout must redo unchanged sources)."""
         s = self.settings
         salt = (f"chunker{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_overlap_tokens}"
                 f"/repair={s.repair_scraped_text}/tokens{TOKENIZER_VERSION}/layout{LAYOUT_VERSION}")
@@ -138,6 +139,8 @@ class Index:
         self._write(changed, existing, report, progress)
         seen = {d.doc_id for d in docs}
         for doc_id, row in existing.items():
+            if is_web_source(row.source):
+                continue  # a synced web page: `assistant sync --prune` owns its removal
             in_scope = any(s == "" or row.source == s
                            or row.source.startswith(s.rstrip("/") + "/") for s in scope)
             if in_scope and doc_id not in seen and row.source not in report.failed:
@@ -192,7 +195,7 @@ class Index:
                         raise LoadError(f"duplicate document id {doc.doc_id!r}")
                     ids.add(doc.doc_id)
                 for doc in loaded:
-                    doc.content_hash = self._versioned(doc.content_hash)
+                    doc.content_hash = self.versioned(doc.content_hash)
                     docs[doc.doc_id] = doc
                     if doc.metadata.get("repaired_splits"):
                         report.repairs[doc.source] = int(doc.metadata["repaired_splits"])
@@ -253,6 +256,11 @@ class Index:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+def is_web_source(source: str) -> bool:
+    """True for documents synced from a website (their source is the page URL)."""
+    return source.startswith(("http://", "https://"))
 
 
 def wipe_index(index_dir: Path, keep_cache: bool = True) -> None:
