@@ -165,13 +165,18 @@ _LEADING = _set("anche per tra con da in nel nella dal dalla il lo la le gli i u
 
 
 def figures(text: str) -> list[str]:
-    """Amounts, percentages and counts ("78 incontri B2B"); years and dates excluded."""
+    """Amounts, percentages and counts, each with what it counts ("78 incontri B2B",
+    "dotazione complessiva è di 300.000 euro"); years and dates excluded, and an
+    amount whose clause does not say what it is (a share in a parenthesised list)
+    left out rather than shown as a fragment."""
     out: list[str] = []
     taken: list[tuple[int, int]] = []
     for rx in (_MONEY, _PERCENT):
         for m in rx.finditer(text):
-            out.append(_context(text, m.start()) + m.group().strip())
             taken.append(m.span())
+            context = _context(text, m.start())
+            if context:
+                out.append(f"{context} {m.group().strip()}")
     dates = [m.span() for m in _DATE.finditer(text)]
     for m in _COUNT.finditer(text):
         if any(a <= m.start() < b for a, b in taken + dates):
@@ -185,16 +190,27 @@ def figures(text: str) -> list[str]:
     return out
 
 
-def _context(text: str, start: int, max_words: int = 5) -> str:
-    # what a bare amount or percentage refers to: the words before it, same clause
-    before = re.split(r"[.,;)|\[\]«»\"]|\s[-–•]\s", text[max(0, start - 80):start])[-1]
+_FUNCTION = _set("e ed o and or il lo la le gli i un una of the a an di del della dei delle "
+                 "degli da dal dalla in nel nella per con su tra fra to at by for from is are "
+                 "was were sono è era erano ha hanno sarà saranno che cui ma mentre which "
+                 "with al alla ai agli pari circa about around up fino oltre over")
+
+
+def _context(text: str, start: int, max_words: int = 6) -> str | None:
+    # what a bare amount or percentage refers to: the words before it in the same
+    # clause, from its first content word; None when they say nothing or the amount
+    # is one of a parenthesised list ("Stati Uniti (54%), Germania (49%)")
+    before = re.split(r"[.,;:)|\[\]«»\"]|\s[-–•]\s", text[max(0, start - 90):start])[-1]
     before = before.rstrip()
-    if before.endswith("("):  # "Stati Uniti (54%)" -> "Stati Uniti: 54%"
-        before = before[:-1].rstrip() + ":"
-    ws = before.split("(")[-1].split()[-max_words:]
-    while ws and ws[0].lower() in ("e", "ed", "o", "and", "or"):
+    if before.endswith("("):
+        return None
+    ws = before.split()[-max_words:]
+    while ws and (ws[0].lower() in _FUNCTION or not re.search(r"[^\W\d_]", ws[0])):
         ws.pop(0)
-    return " ".join(ws) + " " if ws else ""
+    if not any(len(w) >= 4 and w.lower() not in _FUNCTION and re.search(r"[^\W\d_]", w)
+               for w in ws):
+        return None
+    return " ".join(ws)
 
 
 def dates(text: str) -> list[str]:

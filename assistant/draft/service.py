@@ -24,9 +24,14 @@ NOT_FOUND = {
 }
 DEGRADED = {"it": "il modello linguistico non è disponibile: al suo posto un brief offline",
             "en": "the language model is unavailable: an offline brief instead"}
+RESERVED = {"it": "le fonti {ns} sono riservate ai soci: verificare prima di pubblicare",
+            "en": "sources {ns} are members-only: check before publishing"}
+FEW_SOURCES = {"it": "poche fonti trovate: allargare il periodo o i tag",
+               "en": "few sources found: widen the window or the tags"}
 LLM_SOURCES = 14  # article passages given to the LLM
 BRIEF_SOURCES = 12  # article passages a brief quotes from
 LLM_MEMBERS = 4
+LLM_FACTS = 16  # ordered facts the LLM is asked to build on
 
 
 class Drafter:
@@ -42,7 +47,7 @@ class Drafter:
         fails), otherwise the offline brief. Only passages of ``visibilities`` that
         match the request's window and tags are ever retrieved, hence cited."""
         t0 = time.perf_counter()
-        lang = detect_language(request.topic)
+        lang = request.lang or detect_language(request.topic)
         limit = LLM_SOURCES if self.llm is not None else BRIEF_SOURCES
         found = gather(self.retriever, request.topic, visibilities, request.filters(), limit)
         timings = dict(found.timings)
@@ -67,18 +72,19 @@ class Drafter:
     def _llm(self, request: DraftRequest, lang: str, chunks: list[RetrievedChunk],
              visibilities: Sequence[str], timings: dict[str, float], t0: float) -> Draft | None:
         assert self.llm is not None
+        chunks, facts = _ordered(request.topic, chunks, LLM_FACTS)
         members: list[RetrievedChunk] = []
         if request.include_members:
             names = brief.organisation_names(chunks)
             members = self._members(request.topic, names, visibilities, LLM_MEMBERS, timings)
         out = compose(self.llm, request.topic, request.kind, request.target_words, lang,
-                      chunks + members)
+                      chunks + members, [(f.source, f.text) for f in facts])
         if out is None:
             return None
         timings.update(out.timings)
         d = self._result(request, out.markdown, out.citations, "llm", timings, t0,
                          sources=len(chunks) + len(members))
-        d.warnings += out.warnings + _reserved(out.citations, chunks + members)
+        d.warnings += out.warnings + _reserved(out.citations, chunks + members, lang)
         d.timings["attempts"] = out.attempts
         return d
 
@@ -87,7 +93,8 @@ class Drafter:
                degraded: bool) -> Draft:
         t = time.perf_counter()
         n_facts = max(10, min(24, request.target_words // 25))
-        facts = brief.select_facts(request.topic, lang, chunks, n_facts)
+        facts = brief.select_facts(request.topic, detect_language(request.topic), chunks,
+                                   n_facts)
         members: list[RetrievedChunk] = []
         if request.include_members:
             names = brief.organisation_names(brief.quoted(facts, chunks))
@@ -101,9 +108,9 @@ class Drafter:
         d.degraded = degraded
         if degraded:
             d.warnings.append(DEGRADED[lang])
-        d.warnings += _reserved(cites, chunks + members)
+        d.warnings += _reserved(cites, chunks + members, lang)
         if len({c.doc_id for c in cites if c.doc_type == "article"}) < 3:
-            d.warnings.append("few sources found: widen the window or the tags")
+            d.warnings.append(FEW_SOURCES[lang])
         return d
 
     def _result(self, request: DraftRequest, markdown: str, cites: list[Citation],
@@ -117,10 +124,23 @@ class Drafter:
                      filters=request.filters(), timings=timings)
 
 
-def _reserved(cites: list[Citation], sources: list[RetrievedChunk]) -> list[str]:
+def _reserved(cites: list[Citation], sources: list[RetrievedChunk], lang: str) -> list[str]:
     members_only = {c.chunk_id for c in sources if c.metadata.get("visibility") == "members"}
     ns = [str(c.n) for c in cites if c.chunk_id in members_only]
-    return [f"sources {', '.join(ns)} are members-only: check before publishing"] if ns else []
+    return [RESERVED[lang].format(ns=", ".join(ns))] if ns else []
+
+
+def _ordered(topic: str, chunks: list[RetrievedChunk], limit: int
+             ) -> tuple[list[RetrievedChunk], list[brief.Fact]]:
+    """The sources reordered as the brief would quote them (documents that best answer
+    the topic first), and the brief's facts numbered against that order."""
+    facts = brief.select_facts(topic, detect_language(topic), chunks, limit)
+    order = {d: i for i, d in enumerate(dict.fromkeys(f.doc_id for f in facts))}
+    ranked = sorted(range(len(chunks)), key=lambda i: order.get(chunks[i].doc_id, len(order)))
+    new_n = {old + 1: new + 1 for new, old in enumerate(ranked)}
+    for f in facts:
+        f.source = new_n[f.source]
+    return [chunks[i] for i in ranked], facts
 
 
 def _scope(request: DraftRequest, lang: str) -> dict[str, str]:
