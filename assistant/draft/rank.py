@@ -23,7 +23,9 @@ from assistant.models import RetrievedChunk
 from assistant.rag import extractive
 
 MAX_FACT_CHARS = 320
-PER_DOC = (5, 4, 3)  # facts from the first, second, third document; then 2 each
+PER_DOC = (6, 4, 3)  # facts from the first, second, third document; then 2 each
+DEEPEN_DOCS = 3  # documents read in full (all their pooled passages)
+DEEPEN_CHUNKS = 3  # further passages of each
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _STARTS = re.compile(r"[«\"'(]?[A-ZÀ-ÖØ-Þ]|\d+(?:[.,]\d+)*\s?(?:%|[a-zà-ÿ])")
 
@@ -66,6 +68,11 @@ def _year_bonus(text: str, years: set[str]) -> float:
     return 0.08 if said & years else (-0.08 if said else 0.0)
 
 
+def _weight(s: Scored) -> float:
+    # within a document: the most informative, on-intent facts first
+    return -(s.score + 0.2 * intent.informative(s.cand.text) + 0.15 * s.fit)
+
+
 def rank_documents(want: intent.Intent, scored: Sequence[Scored],
                    chunks: Sequence[RetrievedChunk], topic: str) -> list[str]:
     """Documents, most relevant first: best sentences, fit of title and sentences to
@@ -96,7 +103,7 @@ def select(topic: str, lang: str, want: intent.Intent, chunks: Sequence[Retrieve
     chosen: list[tuple[Scored, int]] = []
     for rank, doc in enumerate(docs):
         quota = PER_DOC[rank] if rank < len(PER_DOC) else 2
-        own = sorted((s for s in scored if s.doc_id == doc), key=lambda s: -s.score)
+        own = sorted((s for s in scored if s.doc_id == doc), key=_weight)
         taken = 0
         for s in own:
             if len(chosen) >= limit or taken >= quota:
@@ -106,6 +113,19 @@ def select(topic: str, lang: str, want: intent.Intent, chunks: Sequence[Retrieve
             chosen.append((s, rank))
             taken += 1
     return chosen
+
+
+def deepen(topic: str, lang: str, want: intent.Intent, chunks: Sequence[RetrievedChunk],
+           spare: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:
+    """``chunks`` plus the spare pooled passages of the documents that best answer the
+    topic: retrieval keeps two passages a document for diversity, but the document a
+    brief leads with is read in full (its opening often holds the outcome)."""
+    docs = rank_documents(want, score_sentences(topic, lang, want, chunks), chunks,
+                          topic)[:DEEPEN_DOCS]
+    have = {c.chunk_id for c in chunks}
+    extra = [c for d in docs for c in [s for s in spare if s.doc_id == d
+                                       and s.chunk_id not in have][:DEEPEN_CHUNKS]]
+    return [*chunks, *extra]
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from assistant.draft import brief
+from assistant.draft import brief, intent, rank
 from assistant.draft.compose import compose
 from assistant.draft.gather import gather, related_members
 from assistant.draft.models import Draft, DraftRequest, Mode
@@ -54,13 +54,16 @@ class Drafter:
         if not found.chunks:
             text = f"{brief.LABELS[lang]['header']}\n\n{NOT_FOUND[lang]}\n"
             return self._result(request, text, [], "extractive", timings, t0)
+        # the documents that best answer the topic are read in full (see rank.deepen)
+        chunks = rank.deepen(request.topic, detect_language(request.topic),
+                             intent.detect(request.topic), found.chunks, found.spare)
         degraded = False
         if self.llm is not None:
-            d = self._llm(request, lang, found.chunks, visibilities, timings, t0)
+            d = self._llm(request, lang, chunks, visibilities, timings, t0)
             if d is not None:
                 return d
             degraded = True
-        return self._brief(request, lang, found.chunks, visibilities, timings, t0, degraded)
+        return self._brief(request, lang, chunks, visibilities, timings, t0, degraded)
 
     def _members(self, topic: str, names: list[str], visibilities: Sequence[str],
                  limit: int, timings: dict[str, float]) -> list[RetrievedChunk]:
@@ -92,9 +95,9 @@ class Drafter:
                visibilities: Sequence[str], timings: dict[str, float], t0: float,
                degraded: bool) -> Draft:
         t = time.perf_counter()
+        tlang = detect_language(request.topic)
         n_facts = max(10, min(24, request.target_words // 25))
-        facts = brief.select_facts(request.topic, detect_language(request.topic), chunks,
-                                   n_facts)
+        facts = brief.select_facts(request.topic, tlang, chunks, n_facts)
         members: list[RetrievedChunk] = []
         if request.include_members:
             names = brief.organisation_names(brief.quoted(facts, chunks))
