@@ -182,9 +182,12 @@ def suggested_title(facts: Sequence[Fact], chunks: Sequence[RetrievedChunk], lan
     for f in first:
         for fig in intent.COUNTED.findall(f.text) + extract.figures(extract.clean(f.text)):
             fig = fig.strip()
+            if fig[1:2].islower():  # "Tre progetti" opened its sentence
+                fig = fig[:1].lower() + fig[1:]
             if fig and not any(fig in g or g in fig for g in figs) and len(fig) <= 60:
                 figs.append(fig)
-    figs = figs[:TITLE_FIGURES]
+    # figures in digits first (they are the news), then in words; each in fact order
+    figs = sorted(figs, key=lambda g: not g[:1].isdigit())[:TITLE_FIGURES]
     if figs:
         tail = figs[0] if len(figs) == 1 else (
             ", ".join(figs[:-1]) + f" {LABELS[lang]['and']} {figs[-1]}")

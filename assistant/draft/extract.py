@@ -73,7 +73,7 @@ _DATE = re.compile(
     rf"(?:\s\d{{4}})?|\d{{1,2}}(?:\s?(?:-|to)\s?\d{{1,2}})?\s(?:{_MONTHS_EN})(?:\s\d{{4}})?"
     rf"|(?:{_MONTHS_EN})\s\d{{1,2}}(?:,\s\d{{4}})?|(?:{_MONTHS_IT}|{_MONTHS_EN})\s\d{{4}})\b",
     re.IGNORECASE)
-_COUNT = re.compile(rf"(?<![\d.,€])\b(\d{{1,3}}(?:[.,]\d{{3}})*)\s([{_LOW}]{{4,}})"
+_COUNT = re.compile(rf"(?<![\d.,€:])\b(\d{{1,3}}(?:[.,]\d{{3}})*)\s([{_LOW}]{{4,}})"
                     rf"(?:\s(B2B|[{_LOW}]{{4,}})(?=[\s,.;:)]))?")
 _NOT_COUNT = frozenset(f"{_MONTHS_IT}|{_MONTHS_EN.lower()}".split("|")) | _set(
     "euro milioni milione mila miliardi million billion anni years mesi months giorni days "

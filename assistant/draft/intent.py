@@ -33,8 +33,8 @@ _TOPIC_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
                "convegn", "workshop", "event")),
 )
 
-_RESULT_WORDS = re.compile(
-    r"\b(?:risultat\w*|esit\w*|bilancio|firmat\w*|accord\w*|memorandum|intesa|lettere? "
+_RESULT_WORDS = re.compile(  # "non finanziate" is no outcome
+    r"(?<!non )\b(?:risultat\w*|esit\w*|bilancio|firmat\w*|accord\w*|memorandum|intesa|lettere? "
     r"d'intent\w*|incontri|partecipanti|iscritti|presenze|contatti|arruolat\w*|finanziat\w*|"
     r"selezionat\w*|vincitri\w*|concluso|conclusa|si è conclus\w*|si è chius\w*|hanno "
     r"(?:preso parte|partecipato|firmato|svolto|ricevuto|avviato|concordato|presentato)|"
@@ -46,7 +46,9 @@ _CALL_WORDS = re.compile(
     r"\b(?:scadenz\w*|entro (?:le ore |il |venerdì |lunedì |martedì |mercoledì |giovedì )?\d|"
     r"candidatur\w*|candidarsi|domand\w+|requisit\w*|possono (?:partecipare|presentare)|"
     r"può presentare|ammissibil\w*|dotazione|contributo|cofinanzi\w*|copre|modulo|"
-    r"piattaforma|sarà comunicat\w*|saranno valutat\w*|graduatoria (?:è attesa|sarà)|quota "
+    r"piattaforma|mette a disposizione|è aperto|sono aperte|a fondo perduto|criteri|"
+    r"si presenta\w*|otterrà|riceverà|sarà comunicat\w*|saranno valutat\w*|"
+    r"graduatoria (?:è attesa|sarà)|quota "
     r"di partecipazione|posti disponibili|riservat[io] a|deadline|apply|applications? "
     r"(?:must|open|close)|eligib\w*|must be submitted|grant|will be selected|shortlisted)\b",
     re.I)
@@ -55,7 +57,9 @@ _EVENT_WORDS = re.compile(
     r"presenterann\w*|parlerà|racconteranno|registrazione|iscrizion\w*|gratuita|posti in sala|"
     r"aula magna|ore \d|alle \d|dalle \d|will take place|programme|session|registration)\b",
     re.I)
-_FUTURE = re.compile(r"\b\w+(?:erà|irà|ranno|remo|rete)\b|\bwill\b", re.I)
+# the future, plans and expectations: what a call or an announcement says
+_FUTURE = re.compile(r"\b\w+(?:erà|irà|ranno|remo|rete)\b|\b(?:will|obiettiv\w*|previst\w*|"
+                     r"attes[io]|dovrebbe|dovranno|expected|aims?)\b", re.I)
 # a number with what it counts: "78 incontri", "nine member companies", "210 qualified"
 COUNTED = re.compile(
     r"(?<![\w.,-])(?:\d{1,3}(?:[.,]\d{3})*|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
@@ -89,12 +93,14 @@ def fit(intent: Intent, text: str) -> float:
     call = len(_CALL_WORDS.findall(text))
     event = len(_EVENT_WORDS.findall(text))
     future = len(_FUTURE.findall(text))
+    outcome_words = results - counted(text)
     if intent == "results":
-        raw = results - 1.5 * call - 0.5 * event - 0.5 * future
+        raw = results - 1.5 * call - 0.5 * event - 0.75 * future
     elif intent == "call":
-        raw = call + 0.5 * bool(_MONEY_OR_SHARE.search(text)) - results
+        raw = (call + 0.5 * bool(_MONEY_OR_SHARE.search(text)) + 0.25 * future
+               - outcome_words)
     elif intent == "event":
-        raw = event + 0.5 * call + 0.5 * future - results
+        raw = event + 0.5 * call + 0.5 * future - outcome_words
     else:
         raw = 0.5 * counted(text) + 0.25 * bool(_MONEY_OR_SHARE.search(text))
     return max(-1.0, min(1.0, raw / 3))

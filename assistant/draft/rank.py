@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from assistant.draft import extract, intent
 from assistant.models import RetrievedChunk
 from assistant.rag import extractive
+from assistant.text import analyze
 
 MAX_FACT_CHARS = 320
 PER_DOC = (6, 4, 3)  # facts from the first, second, third document; then 2 each
@@ -87,11 +88,21 @@ def rank_documents(want: intent.Intent, scored: Sequence[Scored],
     def value(doc: str) -> float:
         best = sorted((s.score for s in by_doc[doc]), reverse=True)[:3]
         mean_fit = sum(s.fit for s in by_doc[doc]) / len(by_doc[doc])
-        title_fit = intent.fit(want, titles.get(doc, ""))
+        title = titles.get(doc, "")
+        title_fit = intent.fit(want, title)
         year = 0.1 if years and dates.get(doc, "")[:4] in years else 0.0
         return (best[0] + 0.5 * sum(best[1:]) / 2 + 0.2 * title_fit + 0.3 * mean_fit
-                + year)
+                + year + 0.2 * _about(title, by_doc[doc][0]) * max(0.0, 1 + 2 * min(mean_fit, 0)))
     return sorted(by_doc, key=lambda d: -value(d))
+
+
+def _about(title: str, s: Scored) -> float:
+    # a document about the topic names it in its title; one that mentions it does not
+    # (counted for documents that do not, on the whole, answer the opposite intent)
+    idf = s.cand.qterms or {}
+    have = set(analyze(title, "it")) | set(analyze(title, "en"))
+    total = sum(idf.values())
+    return sum(w for t, w in idf.items() if t in have) / total if total else 0.0
 
 
 def select(topic: str, lang: str, want: intent.Intent, chunks: Sequence[RetrievedChunk],

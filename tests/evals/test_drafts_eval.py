@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evals.drafts import TOPICS, Topic, figure_fragment, first_group, fragments, load_topics, \
-    score, summary
+from evals.drafts import (
+    TOPICS,
+    Topic,
+    figure_fragment,
+    first_group,
+    fragments,
+    load_topics,
+    score,
+    summary,
+)
 
 BRIEF = """# Bozza di lavoro (brief) — non è un articolo
 
