@@ -171,8 +171,8 @@ def compose(topic: str, lang: str, facts: Sequence[Fact], chunks: Sequence[Retri
 def suggested_title(facts: Sequence[Fact], chunks: Sequence[RetrievedChunk], lang: str
                     ) -> str:
     """A headline from the first group's facts: its document's subject (the title up to
-    the colon) and the figures its facts state ("78 incontri B2B, 130 partecipanti");
-    without figures, the first fact shortened. Empty without facts."""
+    the colon) and the counts and amounts its facts state ("78 incontri B2B, 130
+    partecipanti"); without them, the first fact shortened. Empty without facts."""
     if not facts:
         return ""
     first = [f for f in facts if f.doc_id == facts[0].doc_id]
@@ -180,7 +180,8 @@ def suggested_title(facts: Sequence[Fact], chunks: Sequence[RetrievedChunk], lan
     head = title.split(":", 1)[0].strip() if ":" in title else ""
     figs: list[str] = []
     for f in first:
-        for fig in intent.COUNTED.findall(f.text) + extract.figures(extract.clean(f.text)):
+        amounts = [m.group().strip() for m in extract.MONEY.finditer(extract.clean(f.text))]
+        for fig in intent.COUNTED.findall(f.text) + amounts:
             fig = fig.strip()
             if fig[1:2].islower():  # "Tre progetti" opened its sentence
                 fig = fig[:1].lower() + fig[1:]

@@ -63,7 +63,7 @@ _INSTITUTION = re.compile(
     rf"(?:{_CONNECT}[{_UP}][\w'-]*){{1,6}})")
 _SUFFIX_ORG = re.compile(rf"\b((?:[{_UP}][\w-]*\s){{1,4}}(?:Consortium|Council|Association|"
                          r"Hospital|Agency|University|Institute))\b")
-_MONEY = re.compile(
+MONEY = re.compile(
     r"(?:€\s?\d[\d.,]*(?:\s(?:milioni|milione|mila|miliardi|million|billion))?"
     r"|\b\d[\d.,]*\s?(?:(?:milioni|milione|mila|miliardi|million|billion)\s)?(?:di\s)?"
     r"(?:euro|EUR|€|dollari|dollars))")
@@ -171,7 +171,7 @@ def figures(text: str) -> list[str]:
     left out rather than shown as a fragment."""
     out: list[str] = []
     taken: list[tuple[int, int]] = []
-    for rx in (_MONEY, _PERCENT):
+    for rx in (MONEY, _PERCENT):
         for m in rx.finditer(text):
             taken.append(m.span())
             context = _context(text, m.start())
@@ -204,7 +204,16 @@ def _context(text: str, start: int, max_words: int = 6) -> str | None:
     before = before.rstrip()
     if before.endswith("("):
         return None
-    ws = before.split()[-max_words:]
+    all_words = before.split()
+    first = max(0, len(all_words) - max_words)
+    # do not start inside a name: "Ponti di Innovazione 2026 mette a disposizione"
+    while first > 0 and len(all_words) - first < max_words + 4 and (
+            all_words[first][:1].isupper() or all_words[first][:1].isdigit()
+            or all_words[first] in ("di", "del", "della")) and (
+            all_words[first - 1][:1].isupper() or all_words[first - 1] in ("di", "del",
+                                                                           "della")):
+        first -= 1
+    ws = all_words[first:]
     while ws and (ws[0].lower() in _FUNCTION or not re.search(r"[^\W\d_]", ws[0])):
         ws.pop(0)
     if not any(len(w) >= 4 and w.lower() not in _FUNCTION and re.search(r"[^\W\d_]", w)

@@ -45,7 +45,8 @@ _RESULT_WORDS = re.compile(  # "non finanziate" is no outcome
 _CALL_WORDS = re.compile(
     r"\b(?:scadenz\w*|entro (?:le ore |il |venerdì |lunedì |martedì |mercoledì |giovedì )?\d|"
     r"candidatur\w*|candidarsi|domand\w+|requisit\w*|possono (?:partecipare|presentare)|"
-    r"può presentare|ammissibil\w*|dotazione|contributo|cofinanzi\w*|copre|modulo|"
+    r"può presentare|deve coinvolgere|devono|in regola con|ammissibil\w*|dotazione|"
+    r"contributo|cofinanzi\w*|copre|modulo|"
     r"piattaforma|mette a disposizione|è aperto|sono aperte|a fondo perduto|criteri|"
     r"si presenta\w*|otterrà|riceverà|sarà comunicat\w*|saranno valutat\w*|"
     r"graduatoria (?:è attesa|sarà)|quota "
