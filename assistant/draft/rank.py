@@ -51,7 +51,8 @@ def score_sentences(topic: str, lang: str, want: intent.Intent,
     for c in extractive.candidates(topic, lang, list(chunks)):
         text = extract.clean(c.text).lstrip("-*•> ")
         if (not 40 <= len(text) <= MAX_FACT_CHARS or not _STARTS.match(text)
-                or text.endswith(":") or text.count("|") > 1):
+                or text.endswith(":") or text.count("|") > 1
+                or text.count("«") != text.count("»")):  # a quotation cut in two
             continue
         chunk = chunks[c.source]
         f = intent.fit(want, text)

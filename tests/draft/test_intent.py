@@ -95,3 +95,13 @@ def test_rank_prefers_a_year_named_in_the_topic() -> None:
                 "otto soci e 40 incontri con imprese portoghesi.")
     picked = rank.select("Missione a Lisbona 2027: risultati", "it", "results", [old, new], 4)
     assert picked[0][0].doc_id == "new"
+
+
+def test_a_quotation_cut_in_two_is_never_quoted() -> None:
+    text = ("La presidente ha parlato ai soci riuniti a Lisbona dopo la missione. «A Lisbona "
+            "avevamo promesso di tornare. Due accordi in una settimana dicono che il ponte "
+            "regge», ha commentato la presidente del cluster.")
+    picked = rank.select("Missione a Lisbona: risultati", "it", "results",
+                         [chunk("r", "Missione a Lisbona", text)], 5)
+    assert picked and all(p.cand.text.count("«") == p.cand.text.count("»")
+                          for p, _ in picked)
