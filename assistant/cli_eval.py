@@ -191,3 +191,32 @@ def squad(
         if isinstance(value, float):
             t.add_row(key.replace("_", " "), f"{value:.3f}" if value <= 1 else f"{value:.1f}")
     Out().print(t)
+
+
+@eval_app.command("drafts")
+def drafts(
+    split: Annotated[str, typer.Option(
+        help="Topics to brief: dev (tuning), heldout (never tuned on) or all.")] = "all",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index: Annotated[Path | None, typer.Option(
+        help="Demo index folder (default: the configured index; ingested if stale).")] = None,
+) -> None:
+    """Offline staff briefs on evals/draft_topics.jsonl: key facts, lead on intent,
+    fragments, time per brief (see docs/evaluation.md)."""
+    from evals.answers_run import EvalSetupError
+    from evals.drafts import SPLITS, print_report, run
+
+    if split not in SPLITS:
+        typer.echo(f"error: --split must be one of {', '.join(SPLITS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        report = run(split, index)
+    except EvalSetupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from None
+    if as_json:
+        print(json.dumps({k: v for k, v in report.items() if k != "topics"}
+                         | {"topics": [{k: v for k, v in t.items() if k != "markdown"}
+                                       for t in report["topics"]]}, ensure_ascii=False))
+        return
+    print_report(report)

@@ -61,7 +61,8 @@ def make_draft(ep: Endpoint, topic: str, kind: str, words: float, since: str, un
     if len(topic) < 3:
         return views.draft(None, lang, t("draft_short", lang)), gr.update(visible=False)
     body: dict[str, Any] = {"topic": topic, "kind": kind or "article", "words": int(words),
-                            "tags": list(tags or [])[:10], "include_members": bool(members)}
+                            "tags": list(tags or [])[:10], "include_members": bool(members),
+                            "lang": "en" if lang == "en" else "it"}  # labels and notices
     for name, value in (("since", since), ("until", until)):
         if (value or "").strip():
             body[name] = value.strip()
