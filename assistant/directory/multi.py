@@ -1,0 +1,205 @@
+"""Questions about several things at once, answered part by part.
+
+Three kinds, tried by :meth:`MultiAnswerer.answer` before normal retrieval:
+
+* "quali soci hanno partecipato alla missione X (sia a X sia a Y)?": the members named
+  in the articles about each event (:mod:`assistant.directory.mentions`), intersected;
+* a follow-up about the previous answer's list ("quali di questi sono ospedali?"):
+  the directory filter applied to the members that answer named;
+* several entities or years in one question ("i Forum 2024 e 2025", "le missioni a
+  Boston, in Giappone e a Singapore"): one retrieval and one answer per part
+  (:mod:`assistant.directory.split`), one cited line each.
+
+Every part uses only the public ``Answerer.answer`` / ``Retriever.retrieve``; the
+parts' citations are renumbered and validated together
+(:func:`assistant.rag.citations.validate`), so the result is an ordinary ``Answer``
+that streams like any other.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from assistant.directory.answer import build_answer
+from assistant.directory.mentions import (
+    Mention,
+    MentionFinder,
+    events_of,
+    participants,
+    pick_document,
+)
+from assistant.directory.query import ANAPHORA, normalise
+from assistant.directory.split import Part, split
+from assistant.models import Answer, Caller, Citation, Filters, RetrievedChunk
+from assistant.rag.answer import Answerer
+from assistant.rag.citations import validate
+from assistant.rag.condense import Message
+from assistant.text import detect_language
+
+if TYPE_CHECKING:
+    from assistant.directory.service import Directory
+
+K_EVENT = 10  # passages retrieved per event: the article and the lists that name it
+PART_CHARS = 420  # one part's line: the answer's first sentences
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ«\"(])")
+_NOT_FOUND = {"it": "non ho trovato questa informazione nei documenti",
+              "en": "not found in the documents"}
+
+
+def to_chunk(c: Citation) -> RetrievedChunk:
+    """A citation back into the passage it came from, to validate a merged answer."""
+    return RetrievedChunk(chunk_id=c.chunk_id, doc_id=c.doc_id, doc_type=c.doc_type,
+                          title=c.title, url=c.url, text=c.passage, start=c.start,
+                          end=c.end, score=0.0, metadata={"date": c.date} if c.date else {})
+
+
+def _shift(text: str, offset: int) -> str:
+    return re.sub(r"\[(\d{1,3})\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
+
+
+def _short(text: str) -> str:
+    out = ""
+    for s in _SENT.split(text.strip()):
+        if out and len(out) + len(s) > PART_CHARS:
+            break
+        out = f"{out} {s}".strip()
+    return out
+
+
+class MultiAnswerer:
+    """Decomposes multi-entity questions; returns None for any other question."""
+
+    def __init__(self, directory: Directory, answerer: Answerer) -> None:
+        self.directory = directory
+        self.answerer = answerer
+
+    def answer(self, messages: Sequence[Message], caller: Caller,
+               filters: Filters | None = None) -> Answer | None:
+        if not messages or messages[-1].role != "user":
+            return None
+        t0 = time.perf_counter()
+        question = messages[-1].content.strip()
+        lang = detect_language(question, default="it")
+        ans = (self._about_list(messages, caller, filters)
+               or self._took_part(question, lang, caller, filters)
+               or self._parts(question, lang, caller, filters))
+        if ans is not None:
+            ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
+        return ans
+
+    # -- "quali di questi ...": the previous answer's list ------------------------------
+    def _about_list(self, messages: Sequence[Message], caller: Caller,
+                    filters: Filters | None) -> Answer | None:
+        question = messages[-1].content.strip()
+        prev = next((m.content for m in reversed(messages[:-1]) if m.role == "assistant"), "")
+        if not prev or not ANAPHORA.search(normalise(question)):
+            return None
+        finder = MentionFinder(self.directory.table.rows(caller.visibilities))
+        named = {r.doc_id for r in finder.in_text(prev)}
+        if len(named) < 2:
+            return None
+        standalone = ANAPHORA.sub("soci", normalise(question))
+        q = self.directory.parse_question(standalone, caller)
+        if q is None or q.filter.is_empty():
+            return None
+        rows = [r for r in self.directory.table.select(q.filter, caller.visibilities)
+                if r.doc_id in named]
+        sources = self.directory.sources(rows, caller.visibilities)
+        ans = build_answer(q, rows, sources, caller.role == "anonymous", question, {})
+        lead = ("Among the members named in the previous answer: " if q.lang == "en"
+                else "Tra i soci citati nella risposta precedente: ")
+        ans.text = lead + ans.text[:1].lower() + ans.text[1:]
+        return ans
+
+    # -- "quali soci hanno partecipato a X (e a Y)?" ------------------------------------
+    def _took_part(self, question: str, lang: str, caller: Caller,
+                   filters: Filters | None) -> Answer | None:
+        events = events_of(question)
+        if not events:
+            return None
+        finder = MentionFinder(self.directory.table.rows(caller.visibilities))
+        found: list[dict[str, Mention]] = []
+        for event in events:
+            hits = self.answerer.retriever.retrieve(event, caller.visibilities, K_EVENT, filters)
+            doc = pick_document(event, hits)
+            if doc is None:
+                return None
+            doc_chunks = self.directory.doc_passages(doc, caller.visibilities)
+            found.append(participants(event, doc_chunks,
+                                      [h for h in hits if h.doc_id != doc], finder))
+        common = set(found[0]).intersection(*found[1:])
+        if not common:
+            return None if len(found) == 1 else self._none_in_common(events, found, lang)
+        return self._list_members(events, found, common, lang)
+
+    def _list_members(self, events: list[str], found: list[dict[str, Mention]],
+                      common: set[str], lang: str) -> Answer:
+        sources: list[RetrievedChunk] = []
+        index: dict[str, int] = {}
+
+        def mark(c: RetrievedChunk) -> str:
+            if c.chunk_id not in index:
+                sources.append(c)
+                index[c.chunk_id] = len(sources)
+            return f"[{index[c.chunk_id]}]"
+
+        rows = sorted((found[0][d].row for d in common), key=lambda r: r.name)
+        items = [f"{r.name} " + "".join(mark(f[r.doc_id].chunk) for f in found) for r in rows]
+        quoted = [f"«{e}»" for e in events]
+        if lang == "en":
+            where = " and ".join(quoted)
+            lead = (f"Members named in the articles about {where} ({len(rows)}): " if
+                    len(events) == 1 else f"Members named both at {where} ({len(rows)}): ")
+        else:
+            where = " e ".join(quoted)
+            lead = (f"Soci citati negli articoli su {where} ({len(rows)}): " if
+                    len(events) == 1 else f"Soci presenti sia a {' sia a '.join(quoted)} "
+                    f"({len(rows)}): ")
+        text, cits = validate(lead + ", ".join(items) + ".", sources)
+        return Answer(text=text, citations=cits, grounded=True, language=lang,
+                      query=" | ".join(events))
+
+    def _none_in_common(self, events: list[str], found: list[dict[str, Mention]],
+                        lang: str) -> Answer:
+        lines = []
+        sources: list[RetrievedChunk] = []
+        for event, f in zip(events, found, strict=True):
+            names = sorted(m.row.name for m in f.values())
+            if f:
+                sources.append(next(iter(f.values())).chunk)
+            lines.append(f"- {event}: {', '.join(names) or '-'} [{len(sources)}]")
+        head = ("No member is named in both: " if lang == "en"
+                else "Nessun socio risulta in entrambi:")
+        text, cits = validate(head + "\n" + "\n".join(lines), sources)
+        return Answer(text=text, citations=cits, grounded=True, language=lang,
+                      query=" | ".join(events))
+
+    # -- several entities or years: one answer per part ----------------------------------
+    def _parts(self, question: str, lang: str, caller: Caller,
+               filters: Filters | None) -> Answer | None:
+        names = [r.name for r in self.directory.table.rows(caller.visibilities)]
+        parts = split(question, names)
+        if not parts:
+            return None
+        return self.merge(parts, lang, caller, filters)
+
+    def merge(self, parts: Sequence[Part], lang: str, caller: Caller,
+              filters: Filters | None) -> Answer | None:
+        """One cited line per part; None when no part could be answered."""
+        lines, sources = [], []
+        for p in parts:
+            a = self.answerer.answer([Message(role="user", content=p.question)],
+                                     caller.visibilities, filters)
+            if not a.grounded or not a.citations:
+                lines.append(f"- **{p.label}**: {_NOT_FOUND.get(lang, _NOT_FOUND['it'])}.")
+                continue
+            lines.append(f"- **{p.label}**: {_shift(_short(a.text), len(sources))}")
+            sources.extend(to_chunk(c) for c in a.citations)
+        if not sources:
+            return None
+        text, cits = validate("\n".join(lines), sources)
+        return Answer(text=text, citations=cits, grounded=True, language=lang,
+                      query=" | ".join(p.question for p in parts))
