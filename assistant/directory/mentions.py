@@ -34,6 +34,9 @@ _TOOK_PART = re.compile(
     r"sono andati|sono partiti|sono stati|hanno esposto|exhibited|went)\b\s+", re.IGNORECASE)
 _WHO = re.compile(r"^\s*(quali|quanti|quante|chi|which|who|how many)\b", re.IGNORECASE)
 _BOTH = re.compile(r"\s*\b(?:sia|both)\s+|\s+(?:sia|and|e|ed)\s+", re.IGNORECASE)
+INTERSECT = re.compile(r"\b(sia|both|entramb[ie])\b", re.IGNORECASE)
+_NOISE = re.compile(r"\b(rispettivamente|respectively|ciascun[oa]|each)\b\s*", re.IGNORECASE)
+_PRONOUN = re.compile(r"^(quella|quello|quelle|quelli|that|those)\b", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:(?:alla|allo|al|ai|alle|agli|a|in|nella|nel|the|to|at|on|il|la|lo|"
                    r"i|le|gli)\s+|(?:all|l)'\s*)+", re.IGNORECASE)
 _GENERIC_EVENT = frozenset({"missione", "mission", "missioni", "missions", "fiera", "evento",
@@ -58,10 +61,15 @@ def events_of(question: str) -> list[str] | None:
     m = _TOOK_PART.search(question)
     if m is None:
         return None
-    tail = question[m.end():].strip().rstrip("?.! ")
+    tail = _NOISE.sub("", question[m.end():]).strip().rstrip("?.! ")
     parts = [p.strip(" ,") for p in _BOTH.split(tail) if p and p.strip(" ,")]
     events = [_LEAD.sub("", p).strip() for p in parts]
     events = [e for e in events if e and fold(e) not in {"sia", "both"}]
+    if len(events) > 1 and _PRONOUN.match(events[1]):  # "a Boston e a quella a Singapore"
+        head = re.split(r"\s+(?:a|in|di|to|at)\s+", events[0])[0]
+        events[1:] = [_PRONOUN.sub(head, e) if _PRONOUN.match(e) else e for e in events[1:]]
+        events = [re.sub(rf"^{re.escape(head)}\s+(?:a|in|di|to|at)\s+", f"{head} a ", e)
+                  for e in events]
     return events or None
 
 
@@ -110,18 +118,16 @@ class MentionFinder:
         return len(self.in_chunks(chunks, listed_only=True))
 
 
-def pick_document(event: str, hits: Sequence[RetrievedChunk]) -> str | None:
-    """The doc id of the retrieved article whose title best matches ``event``."""
+def pick_documents(event: str, hits: Sequence[RetrievedChunk]) -> list[str]:
+    """The retrieved articles whose titles share most words with ``event``, in rank
+    order (a call for candidates and the report of the same mission tie)."""
     terms = event_terms(event)
-    best: tuple[int, int] | None = None
-    doc: str | None = None
-    for rank, h in enumerate(hits):
-        if h.doc_type == "member":
-            continue
-        score = (_title_score(terms, h.title), -rank)
-        if score[0] and (best is None or score > best):
-            best, doc = score, h.doc_id
-    return doc
+    scores: dict[str, int] = {}
+    for h in hits:
+        if h.doc_type != "member" and h.doc_id not in scores:
+            scores[h.doc_id] = _title_score(terms, h.title)
+    top = max(scores.values(), default=0)
+    return [d for d, s in scores.items() if top and s == top]
 
 
 def participants(event: str, doc_chunks: Sequence[RetrievedChunk],

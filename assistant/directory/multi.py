@@ -18,6 +18,7 @@ that streams like any other.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -25,11 +26,12 @@ from typing import TYPE_CHECKING
 
 from assistant.directory.answer import build_answer
 from assistant.directory.mentions import (
+    INTERSECT,
     Mention,
     MentionFinder,
     events_of,
     participants,
-    pick_document,
+    pick_documents,
 )
 from assistant.directory.query import ANAPHORA, normalise
 from assistant.directory.split import Part, split
@@ -37,14 +39,19 @@ from assistant.models import Answer, Caller, Citation, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import validate
 from assistant.rag.condense import Message
-from assistant.text import detect_language
+from assistant.text import analyze, detect_language, fold, words
 
 if TYPE_CHECKING:
     from assistant.directory.service import Directory
 
 K_EVENT = 10  # passages retrieved per event: the article and the lists that name it
-PART_CHARS = 420  # one part's line: the answer's first sentences
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ«\"(])")
+PART_CHARS = 420  # one part's line: the answer's best sentences
+PART_SENTENCES = 2
+PART_K = 5  # passages retrieved per part, besides those its answer cites
+_QUANTITY = re.compile(r"\b(quant[oiae]|how (?:many|much)|numero|number)\b", re.IGNORECASE)
+_YEARS = re.compile(r"\b(?:19|20)\d\d\b")
+_MARKS = re.compile(r"\[(\d{1,3})\]")
+_SENT = re.compile(r"(?<=[.!?\]])\s+(?=[A-ZÀ-Þ«\"(\-])")
 _NOT_FOUND = {"it": "non ho trovato questa informazione nei documenti",
               "en": "not found in the documents"}
 
@@ -56,17 +63,58 @@ def to_chunk(c: Citation) -> RetrievedChunk:
                           end=c.end, score=0.0, metadata={"date": c.date} if c.date else {})
 
 
-def _shift(text: str, offset: int) -> str:
-    return re.sub(r"\[(\d{1,3})\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
+def _sentences(a: Answer, passages: Sequence[RetrievedChunk]) -> list[tuple[str, int]]:
+    """(sentence, source number): the answer's own sentences, then every sentence of
+    the passages it cites and of ``passages`` (numbered after the citations), list lines
+    such as "Durata: 24 mesi" included."""
+    out: list[tuple[str, int]] = []
+    for sent in _SENT.split(a.text.strip()):
+        nums = [int(n) for n in _MARKS.findall(sent)]
+        if nums:
+            out.append((_MARKS.sub("", sent).strip(), nums[0]))
+    texts = [(c.passage, c.n) for c in a.citations] + [
+        (p.text, len(a.citations) + i + 1) for i, p in enumerate(passages)]
+    for text, n in texts:
+        for line in text.splitlines():
+            line = re.sub(r"^\s*(?:[-*•]|#+|\d+[.)])\s*|\*\*", "", line).strip()
+            out.extend((sent.strip(), n) for sent in _SENT.split(line) if len(sent) > 12)
+    first: dict[str, int] = {}
+    for sent, n in out:
+        first.setdefault(sent, n)
+    return list(first.items())
 
 
-def _short(text: str) -> str:
-    out = ""
-    for s in _SENT.split(text.strip()):
-        if out and len(out) + len(s) > PART_CHARS:
-            break
-        out = f"{out} {s}".strip()
-    return out
+def best_sentences(a: Answer, passages: Sequence[RetrievedChunk], part: Part,
+                   others: Sequence[Part], lang: str) -> list[tuple[str, int]]:
+    """At most ``PART_SENTENCES`` sentences for one part. A sentence scores the words it
+    shares with the part's question, each weighted by how few candidate sentences have
+    it and a fifth for the names that only say which entity (so "dotazione" counts,
+    "Ponti di Innovazione" hardly), shorter sentences first, plus a figure other than a
+    year when the part asks "quanti"; naming only another part's label ("2024" in the
+    2026 line) costs."""
+    terms = set(analyze(part.question, lang))
+    wants_number = bool(_QUANTITY.search(part.question))
+    own = fold(part.label)
+    foreign = [fold(o.label) for o in others if fold(o.label) != own]
+    names = set(analyze(" ".join(w for w in words(part.question)[1:] if w[:1].isupper()),
+                        lang))
+    cands = [(sent, n, set(analyze(sent, lang)) & terms)
+             for sent, n in _sentences(a, passages)]
+    df: dict[str, int] = {}
+    for _, _, shared in cands:
+        for t in shared:
+            df[t] = df.get(t, 0) + 1
+    scored = []
+    for i, (sent, n, shared) in enumerate(cands):
+        low = fold(sent)
+        figure = re.search(r"\d", _YEARS.sub("", low))
+        weight = sum((0.2 if t in names else 1.0) * math.log(1 + len(cands) / df[t])
+                     for t in shared) / len(sent.split()) ** 0.25  # dense lines first
+        score = (weight + 0.2 * (own in low) + (1.0 if wants_number and figure else 0.0)
+                 - (0.7 if own not in low and any(f in low for f in foreign) else 0.0))
+        scored.append((score, -i, sent, n))
+    scored.sort(reverse=True)
+    return [(sent, n) for _, _, sent, n in scored[:PART_SENTENCES]]
 
 
 class MultiAnswerer:
@@ -124,15 +172,17 @@ class MultiAnswerer:
         found: list[dict[str, Mention]] = []
         for event in events:
             hits = self.answerer.retriever.retrieve(event, caller.visibilities, K_EVENT, filters)
-            doc = pick_document(event, hits)
-            if doc is None:
+            docs = pick_documents(event, hits)
+            if not docs:
                 return None
-            doc_chunks = self.directory.doc_passages(doc, caller.visibilities)
-            found.append(participants(event, doc_chunks,
-                                      [h for h in hits if h.doc_id != doc], finder))
+            found.append(max((participants(
+                event, self.directory.doc_passages(doc, caller.visibilities),
+                [h for h in hits if h.doc_id != doc], finder) for doc in docs), key=len))
+        if len(found) > 1 and not INTERSECT.search(question):  # "rispettivamente a X e a Y"
+            return self._per_event(events, found, lang)
         common = set(found[0]).intersection(*found[1:])
         if not common:
-            return None if len(found) == 1 else self._none_in_common(events, found, lang)
+            return None if len(found) == 1 else self._per_event(events, found, lang, True)
         return self._list_members(events, found, common, lang)
 
     def _list_members(self, events: list[str], found: list[dict[str, Mention]],
@@ -162,18 +212,22 @@ class MultiAnswerer:
         return Answer(text=text, citations=cits, grounded=True, language=lang,
                       query=" | ".join(events))
 
-    def _none_in_common(self, events: list[str], found: list[dict[str, Mention]],
-                        lang: str) -> Answer:
+    def _per_event(self, events: list[str], found: list[dict[str, Mention]], lang: str,
+                   none_in_common: bool = False) -> Answer:
+        """One line per event: how many members and which, each cited."""
         lines = []
         sources: list[RetrievedChunk] = []
         for event, f in zip(events, found, strict=True):
-            names = sorted(m.row.name for m in f.values())
-            if f:
-                sources.append(next(iter(f.values())).chunk)
-            lines.append(f"- {event}: {', '.join(names) or '-'} [{len(sources)}]")
-        head = ("No member is named in both: " if lang == "en"
-                else "Nessun socio risulta in entrambi:")
-        text, cits = validate(head + "\n" + "\n".join(lines), sources)
+            items = []
+            for m in sorted(f.values(), key=lambda m: m.row.name):
+                if m.chunk not in sources:
+                    sources.append(m.chunk)
+                items.append(f"{m.row.name} [{sources.index(m.chunk) + 1}]")
+            lines.append(f"- **{event}** ({len(items)}): {', '.join(items) or '-'}")
+        head = "" if not none_in_common else (
+            "No member is named in both.\n" if lang == "en"
+            else "Nessun socio risulta in entrambi.\n")
+        text, cits = validate(head + "\n".join(lines), sources)
         return Answer(text=text, citations=cits, grounded=True, language=lang,
                       query=" | ".join(events))
 
@@ -196,8 +250,12 @@ class MultiAnswerer:
             if not a.grounded or not a.citations:
                 lines.append(f"- **{p.label}**: {_NOT_FOUND.get(lang, _NOT_FOUND['it'])}.")
                 continue
-            lines.append(f"- **{p.label}**: {_shift(_short(a.text), len(sources))}")
-            sources.extend(to_chunk(c) for c in a.citations)
+            passages = self.answerer.retriever.retrieve(p.question, caller.visibilities,
+                                                        PART_K, filters)
+            best = best_sentences(a, passages, p, parts, lang)
+            quoted = " ".join(f"{sent.rstrip()} [{n + len(sources)}]" for sent, n in best)
+            lines.append(f"- **{p.label}**: {quoted}")
+            sources.extend([*(to_chunk(c) for c in a.citations), *passages])
         if not sources:
             return None
         text, cits = validate("\n".join(lines), sources)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.directory.mentions import MentionFinder, events_of, pick_document, short_forms
+from assistant.directory.mentions import MentionFinder, events_of, pick_documents, short_forms
 from assistant.directory.numbers import italian_number, normalise_numbers
 from assistant.directory.split import split
 from assistant.directory.table import MemberRow
@@ -101,5 +101,5 @@ def test_short_forms_and_listed_members() -> None:
 def test_document_whose_title_names_the_event_wins() -> None:
     hits = [_chunk("b", "MEDICA 2025: nine members", "at the 2024 edition"),
             _chunk("a", "MEDICA 2024: sette imprese", "...")]
-    assert pick_document("MEDICA 2024", hits) == "a"
-    assert pick_document("missione a Singapore", [_chunk("s", "Singapore mission", "")]) == "s"
+    assert pick_documents("MEDICA 2024", hits) == ["a"]
+    assert pick_documents("missione a Singapore", [_chunk("s", "Singapore mission", "")]) == ["s"]
