@@ -92,7 +92,9 @@ def best_sentences(a: Answer, passages: Sequence[RetrievedChunk], part: Part,
     "Ponti di Innovazione" hardly), shorter sentences first, plus a figure other than a
     year when the part asks "quanti"; naming only another part's label ("2024" in the
     2026 line) costs."""
-    terms = set(analyze(part.question, lang))
+    # the label ("2026") and years say which part, not what is asked
+    terms = {t for t in analyze(part.question, lang) if not _YEARS.fullmatch(t)} - set(
+        analyze(part.label, lang))
     wants_number = bool(_QUANTITY.search(part.question))
     own = fold(part.label)
     foreign = [fold(o.label) for o in others if fold(o.label) != own]
