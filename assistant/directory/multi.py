@@ -24,6 +24,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from assistant.directory.aggregate import asked, events_in_year
 from assistant.directory.answer import build_answer
 from assistant.directory.mentions import (
     INTERSECT,
@@ -135,6 +136,7 @@ class MultiAnswerer:
         lang = detect_language(question, default="it")
         ans = (self._about_list(messages, caller, filters)
                or self._took_part(question, lang, caller, filters)
+               or self._in_year(question, lang, caller)
                or self._parts(question, lang, caller, filters))
         if ans is not None:
             ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
@@ -232,6 +234,31 @@ class MultiAnswerer:
         text, cits = validate(head + "\n".join(lines), sources)
         return Answer(text=text, citations=cits, grounded=True, language=lang,
                       query=" | ".join(events))
+
+    # -- "quante missioni nel 2025?": distinct events in the year's dated articles ------
+    def _in_year(self, question: str, lang: str, caller: Caller) -> Answer | None:
+        ask = asked(question)
+        if ask is None:
+            return None
+        docs = [d for d in self.directory.index.manifest.docs().values()
+                if d.visibility in caller.visibilities and d.status == "done"]
+        events = events_in_year(docs, *ask)
+        if not events:
+            return None
+        sources, lines = [], []
+        for e in events:
+            passages = self.directory.doc_passages(e.latest.doc_id, caller.visibilities)
+            if not passages:
+                continue
+            sources.append(passages[0])
+            lines.append(f"- **{e.latest.title}** ({e.latest.meta.get('date', '')}) "
+                         f"[{len(sources)}]")
+        noun, year = ask
+        head = (f"Articles dated {year} report {len(lines)} {noun}:" if lang == "en" else
+                f"Negli articoli datati {year} risultano {len(lines)} {noun}:")
+        text, cits = validate(head + "\n" + "\n".join(lines), sources)
+        return Answer(text=text, citations=cits, grounded=bool(cits), language=lang,
+                      query=f"{noun} {year}")
 
     # -- several entities or years: one answer per part ----------------------------------
     def _parts(self, question: str, lang: str, caller: Caller,
