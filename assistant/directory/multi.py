@@ -111,13 +111,20 @@ def best_sentences(a: Answer, passages: Sequence[RetrievedChunk], part: Part,
     for i, (sent, n, shared) in enumerate(cands):
         low = fold(sent)
         figure = re.search(r"\d", _YEARS.sub("", low))
+        foreign_only = own not in low and any(f in low for f in foreign)
         weight = sum((0.2 if t in names else 1.0) * math.log(1 + len(cands) / df[t])
                      for t in shared) / len(sent.split()) ** 0.25  # dense lines first
         score = (weight + 0.2 * (own in low) + (1.0 if wants_number and figure else 0.0)
-                 - (0.7 if own not in low and any(f in low for f in foreign) else 0.0))
-        scored.append((score, -i, sent, n))
+                 - (0.7 if foreign_only else 0.0))
+        scored.append((score, -i, sent, n, foreign_only))
     scored.sort(reverse=True)
-    return [(sent, n) for _, _, sent, n in scored[:PART_SENTENCES]]
+    if not scored:
+        return []
+    best = [scored[0]]
+    # a second sentence only when it is about this part and nearly as good
+    best += [x for x in scored[1:] if not x[4] and x[0] >= scored[0][0] / 2][
+        :PART_SENTENCES - 1]
+    return [(sent, n) for _, _, sent, n, _ in best]
 
 
 class MultiAnswerer:
