@@ -54,10 +54,10 @@ def italian_number(word: str) -> int | None:
             return head * scale + rest
     for name, value in _TENS.items():
         for stem in (name, name[:-1]):  # "ventuno", "trentotto" drop the vowel
-            rest = word[len(stem):]
-            if word.startswith(stem) and rest in ("", *_UNITS) and (stem == name) != (
-                    rest[:1] in ("u", "o")):
-                return value + (_UNITS[rest] if rest else 0)
+            unit = word[len(stem):]
+            if word.startswith(stem) and unit in ("", *_UNITS) and (stem == name) != (
+                    unit[:1] in ("u", "o")):
+                return value + (_UNITS[unit] if unit else 0)
     return None
 
 

@@ -20,7 +20,8 @@ _JOIN = re.compile(r"^(?:\s*,\s*|\s+(?:e|ed|and|sia|o|or)\s+|\s*,?\s*(?:e|and)\s
                    r"(?:[A-Z][\w-]*\s+){0,3}$")
 _PREP = r"(?:a|al|alla|allo|all'|ai|alle|in|nel|nella|il|la|lo|l'|i|le|gli|the|to|at|di|del|della)"
 _CAP = r"[A-Z][\w'-]*(?:\s+(?:di\s+|del\s+|de\s+)?[A-Z0-9][\w'-]*)*"
-_VERB = r"(?:hanno|ha|avuto|fatto|sono|era|erano|stati|state|ricevuto|svolti|tenuti|did|had|were|was)"
+_VERB = (r"(?:hanno|ha|avuto|fatto|sono|era|erano|stati|state|ricevuto|svolti|tenuti|"
+         r"did|had|were|was)")
 _ITEM = rf"(?:{_PREP}\s+)?(?:(?!{_VERB}\b)[a-zà-ù']+\s+){{0,3}}?{_CAP}"
 _LIST = re.compile(rf"(?<![\w'])({_ITEM})((?:\s*,\s*{_ITEM})*)\s*,?\s+(?:e|ed|and)\s+({_ITEM})")
 _SPLIT_ITEMS = re.compile(rf"\s*,\s*(?={_ITEM})")
