@@ -135,6 +135,8 @@ class DirectoryQuery(BaseModel):
     source: Literal["rules", "llm"] = "rules"
     fuzzy: bool = Field(default=False,
                         description="A sector came from embeddings, not the vocabulary.")
+    guessed: str | None = Field(default=None,
+                                description="The words read as that sector by embeddings.")
 
 
 @dataclass
@@ -256,7 +258,8 @@ def parse(question: str, sectors: Sequence[str], cities: Sequence[str],
     # "chi si occupa di X?" names no member noun, but only members can answer it
     if not (nouns or flt.kinds or (_WHO.search(text) and not flt.is_empty())):
         return None
-    return DirectoryQuery(intent=intent, filter=flt, lang=language(question), fuzzy=bool(rest))
+    return DirectoryQuery(intent=intent, filter=flt, lang=language(question), fuzzy=bool(rest),
+                          guessed=" ".join(rest) or None)
 
 
 def language(question: str) -> str:

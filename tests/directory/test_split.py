@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.directory.answer import compose
 from assistant.directory.mentions import MentionFinder, events_of, pick_documents, short_forms
 from assistant.directory.numbers import italian_number, normalise_numbers
+from assistant.directory.query import DirectoryQuery, parse
 from assistant.directory.split import split
-from assistant.directory.table import MemberRow
+from assistant.directory.table import MemberFilter, MemberRow
 from assistant.models import RetrievedChunk
 
 
@@ -103,3 +105,25 @@ def test_document_whose_title_names_the_event_wins() -> None:
             _chunk("a", "MEDICA 2024: sette imprese", "...")]
     assert pick_documents("MEDICA 2024", hits) == ["a"]
     assert pick_documents("missione a Singapore", [_chunk("s", "Singapore mission", "")]) == ["s"]
+
+
+def test_a_guessed_sector_is_stated_in_the_answer() -> None:
+    q = DirectoryQuery(intent="list", filter=MemberFilter(sectors=["nutraceutica"]),
+                       fuzzy=True, guessed="nutrizione")
+    text, _ = compose(q, [_row("Oleabio S.r.l.")], {}, public_only=False)
+    assert "Condizione applicata: settore «nutraceutica» per «nutrizione»" in text
+
+
+def test_filler_words_and_conditions_in_words() -> None:
+    sectors = ["diagnostica", "medtech", "nutraceutica"]
+    q = parse("Sono curioso: quante fondazioni aderiscono al cluster?", sectors, [])
+    assert q is not None and q.intent == "count" and q.filter.kinds == ["foundation"]
+    q = parse("Aziende con più di duecento dipendenti", sectors, [])
+    assert q is not None and q.filter.employees_over == 200
+    q = parse("Soci nati negli anni '90 in Liguria", sectors, [])
+    assert q is not None and (q.filter.founded_after, q.filter.founded_before) == (1989, 2000)
+    assert q.filter.places == ["Liguria"]
+    for other in ("Quali aziende hanno partecipato alla missione a Boston?",
+                  "Soci presenti all'Arab Health di Dubai",
+                  "Quali di questi sono ospedali?"):
+        assert parse(other, sectors, []) is None, other
