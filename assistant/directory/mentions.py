@@ -32,7 +32,13 @@ _TOOK_PART = re.compile(
     r"\b(hanno partecipato|ha partecipato|partecipato|hanno preso parte|preso parte|"
     r"took part|taken part|attended|participated|erano presenti|erano|were|c'erano|"
     r"sono andati|sono partiti|sono stati|hanno esposto|exhibited|went)\b\s+", re.IGNORECASE)
-_WHO = re.compile(r"^\s*(quali|quanti|quante|chi|which|who|how many)\b", re.IGNORECASE)
+# the subject must be members: "quanti posti erano disponibili" is not about who went
+_WHO = re.compile(r"^\s*(?:chi|who\b|(?:quali|quanti|quante|which|how many)\s+(?:dei\s+|degli\s+|"
+                  r"delle\s+|of the\s+)?(?:soci[oe]?|membri|members?|aziende|imprese|"
+                  r"companies|organizzazioni|organi[sz]ations|enti|realt[aà]|universit\w*|"
+                  r"atenei|istituti|institutes|ospedali|hospitals|fondazioni|foundations|"
+                  r"associazioni|associations|startup\w*|pmi|smes|partner\w*)\b)",
+                  re.IGNORECASE)
 _BOTH = re.compile(r"\s*\b(?:sia|both)\s+|\s+(?:sia|and|e|ed)\s+", re.IGNORECASE)
 INTERSECT = re.compile(r"\b(sia|both|entramb[ie])\b", re.IGNORECASE)
 _NOISE = re.compile(r"\b(rispettivamente|respectively|ciascun[oa]|each)\b\s*", re.IGNORECASE)
@@ -63,7 +69,7 @@ def events_of(question: str) -> list[str] | None:
         return None
     tail = _NOISE.sub("", question[m.end():]).strip().rstrip("?.! ")
     parts = [p.strip(" ,") for p in _BOTH.split(tail) if p and p.strip(" ,")]
-    events = [_LEAD.sub("", p).strip() for p in parts]
+    events = [_LEAD.sub("", p + " ").strip() for p in parts]
     events = [e for e in events if e and fold(e) not in {"sia", "both"}]
     if len(events) > 1 and _PRONOUN.match(events[1]):  # "a Boston e a quella a Singapore"
         head = re.split(r"\s+(?:a|in|di|to|at)\s+", events[0])[0]

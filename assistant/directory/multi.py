@@ -18,6 +18,7 @@ that streams like any other.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -39,7 +40,7 @@ from assistant.models import Answer, Caller, Citation, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import validate
 from assistant.rag.condense import Message
-from assistant.text import detect_language
+from assistant.text import detect_language, fold
 
 if TYPE_CHECKING:
     from assistant.directory.service import Directory
@@ -48,6 +49,11 @@ PART_K = 5  # passages retrieved per part, besides those its answer cites
 K_EVENT = 10  # passages retrieved per event: the article and the lists that name it
 _NOT_FOUND = {"it": "non ho trovato questa informazione nei documenti",
               "en": "not found in the documents"}
+
+
+def _names_part(sentence: str, label: str) -> bool:
+    """The sentence names the part itself: a name, not a bare year."""
+    return not re.fullmatch(r"(?:19|20)\d\d", label) and fold(label) in fold(sentence)
 
 
 def to_chunk(c: Citation) -> RetrievedChunk:
@@ -215,12 +221,18 @@ class MultiAnswerer:
         for p in parts:
             a = self.answerer.answer([Message(role="user", content=p.question)],
                                      caller.visibilities, filters)
-            if not a.grounded or not a.citations:
-                lines.append(f"- **{p.label}**: {_NOT_FOUND.get(lang, _NOT_FOUND['it'])}.")
-                continue
             passages = self.answerer.retriever.retrieve(p.question, caller.visibilities,
                                                         PART_K, filters)
+            if not a.grounded or not a.citations:
+                # refused as a whole question: a passage sentence that names this part
+                # ("DialiSense", not a bare year) still answers it
+                a = Answer(text="", citations=[], grounded=False)
             best = best_sentences(a, passages, p, parts, lang)
+            if not a.grounded:
+                best = [(sent, n) for sent, n in best[:1] if _names_part(sent, p.label)]
+            if not best:
+                lines.append(f"- **{p.label}**: {_NOT_FOUND.get(lang, _NOT_FOUND['it'])}.")
+                continue
             quoted = " ".join(f"{sent.rstrip()} [{n + len(sources)}]" for sent, n in best)
             lines.append(f"- **{p.label}**: {quoted}")
             sources.extend([*(to_chunk(c) for c in a.citations), *passages])

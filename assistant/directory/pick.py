@@ -20,28 +20,56 @@ PART_SENTENCES = 2
 _QUANTITY = re.compile(r"\b(quant[oiae]|how (?:many|much)|numero|number)\b", re.IGNORECASE)
 _YEARS = re.compile(r"\b(?:19|20)\d\d\b")
 _MARKS = re.compile(r"\[(\d{1,3})\]")
+_ROW = "\x00row "  # marks a table row, which is never split into sentences
 _SENT = re.compile(r"(?<=[.!?\]])\s+(?=[A-ZÀ-Þ«\"(\-])")
 
 
-def _sentences(a: Answer, passages: Sequence[RetrievedChunk]) -> list[tuple[str, int]]:
-    """(sentence, source number): the answer's own sentences, then every sentence of
-    the passages it cites and of ``passages`` (numbered after the citations), list lines
-    such as "Durata: 24 mesi" included."""
+def _sentences(a: Answer, passages: Sequence[RetrievedChunk]
+               ) -> list[tuple[str, int, str]]:
+    """(sentence, source number, folded title and date of its source): the answer's own
+    sentences, then every sentence of the passages it cites and of ``passages``
+    (numbered after the citations); list lines ("Durata: 24 mesi") and table rows
+    included, a table row kept whole."""
+    context = {c.n: fold(f"{c.title} {c.date or ''}") for c in a.citations}
     out: list[tuple[str, int]] = []
     for sent in _SENT.split(a.text.strip()):
         nums = [int(n) for n in _MARKS.findall(sent)]
         if nums:
             out.append((_MARKS.sub("", sent).strip(), nums[0]))
-    texts = [(c.passage, c.n) for c in a.citations] + [
-        (p.text, len(a.citations) + i + 1) for i, p in enumerate(passages)]
+    texts = [(c.passage, c.n) for c in a.citations]
+    for i, p in enumerate(passages):
+        n = len(a.citations) + i + 1
+        context[n] = fold(f"{p.title} {p.metadata.get('date', '')}")
+        texts.append((p.text, n))
     for text, n in texts:
-        for line in text.splitlines():
+        for line in _table_rows(text.splitlines()):
+            if line.startswith(_ROW):
+                out.append((line[len(_ROW):], n))
+                continue
             line = re.sub(r"^\s*(?:[-*•]|#+|\d+[.)])\s*|\*\*", "", line).strip()
             out.extend((sent.strip(), n) for sent in _SENT.split(line) if len(sent) > 12)
     first: dict[str, int] = {}
     for sent, n in out:
         first.setdefault(sent, n)
-    return list(first.items())
+    return [(sent, n, context.get(n, "")) for sent, n in first.items()]
+
+
+def _table_rows(lines: list[str]) -> list[str]:
+    """Markdown table rows as "Header: value; ..." lines (the header line itself and the
+    separator dropped), other lines unchanged: a row then reads like a sentence."""
+    out: list[str] = []
+    header: list[str] | None = None
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.strip().startswith("|"):
+            header = None
+            out.append(line)
+        elif header is None:
+            header = cells
+        elif not all(re.fullmatch(r":?-+:?", c) for c in cells if c):
+            out.append(_ROW + "; ".join(f"{h}: {c}" if h else c
+                                        for h, c in zip(header, cells, strict=False)) + ".")
+    return out
 
 
 def best_sentences(a: Answer, passages: Sequence[RetrievedChunk], part: Part,
@@ -51,7 +79,7 @@ def best_sentences(a: Answer, passages: Sequence[RetrievedChunk], part: Part,
     it and a fifth for the names that only say which entity (so "dotazione" counts,
     "Ponti di Innovazione" hardly), shorter sentences first, plus a figure other than a
     year when the part asks "quanti"; naming only another part's label ("2024" in the
-    2026 line) costs."""
+    2026 line, or a sentence of the 2024 article that names no year) costs."""
     # the label ("2026") and years say which part, not what is asked
     terms = {t for t in analyze(part.question, lang) if not _YEARS.fullmatch(t)} - set(
         analyze(part.label, lang))
@@ -60,20 +88,25 @@ def best_sentences(a: Answer, passages: Sequence[RetrievedChunk], part: Part,
     foreign = [fold(o.label) for o in others if fold(o.label) != own]
     names = set(analyze(" ".join(w for w in words(part.question)[1:] if w[:1].isupper()),
                         lang))
-    cands = [(sent, n, set(analyze(sent, lang)) & terms)
-             for sent, n in _sentences(a, passages)]
+    cands = [(sent, n, ctx, set(analyze(sent, lang)) & terms)
+             for sent, n, ctx in _sentences(a, passages)]
     df: dict[str, int] = {}
-    for _, _, shared in cands:
+    for _, _, _, shared in cands:
         for t in shared:
             df[t] = df.get(t, 0) + 1
     scored = []
-    for i, (sent, n, shared) in enumerate(cands):
+    for i, (sent, n, ctx, shared) in enumerate(cands):
         low = fold(sent)
         figure = re.search(r"\d", _YEARS.sub("", low))
-        foreign_only = own not in low and any(f in low for f in foreign)
+        # a sentence with no label is read with its source's title and date
+        about = low if own in low or any(f in low for f in foreign) else f"{low} {ctx}"
+        foreign_only = own not in about and any(f in about for f in foreign)
         weight = sum((0.2 if t in names else 1.0) * math.log(1 + len(cands) / df[t])
                      for t in shared) / len(sent.split()) ** 0.25  # dense lines first
-        score = (weight + 0.2 * (own in low) + (1.0 if wants_number and figure else 0.0)
+        # a name ("VascuLab") marks the sentence about this part; a year hardly does
+        label_bonus = 0.2 if _YEARS.fullmatch(own) else 1.0
+        score = (weight + label_bonus * (own in about)
+                 + (1.0 if wants_number and figure else 0.0)
                  - (0.7 if foreign_only else 0.0))
         scored.append((score, -i, sent, n, foreign_only))
     scored.sort(reverse=True)

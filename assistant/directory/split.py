@@ -28,6 +28,7 @@ _SPLIT_ITEMS = re.compile(rf"\s*,\s*(?={_ITEM})")
 _PRONOUN = re.compile(r"\b(quella|quello|quelle|quelli|that|those)\b")
 _CUE = re.compile(r"\b(confronta\w*|compar\w*|rispettivamente|respectively|entramb[ie]|both|"
                   r"ciascun[oa]?|each|differenz\w*|difference)\b", re.IGNORECASE)
+_PLURAL = re.compile(r"\b(?!tra\b|fra\b|the\b)[a-zà-ù]{3,}[ies]$")
 _NOISE = re.compile(r"\b(confronta|confrontami|compare|rispettivamente|respectively|"
                     r"entrambi|entrambe|both|sia)\b\s*", re.IGNORECASE)
 _MARK = "\u0000"
@@ -99,10 +100,11 @@ def by_names(question: str, member_names: Sequence[str] = ()) -> list[Part] | No
     names = [_name(i) for i in items]
     if len(set(names)) < 2 or any(_MARK in n for n in names):
         return None
-    own_prep = all(re.match(rf"{_PREP}\s", i) for i in items[1:])
-    if not (len(items) >= 3 or _CUE.search(question) or own_prep):
-        return None  # "tra Venetissue e Karst Biologics": one relation, not two things
     head = _head_words(items[0])
+    own_prep = all(re.match(rf"{_PREP}\s", i) for i in items[1:])
+    plural = bool(_PLURAL.search(head))  # "i progetti SmartRehab e DialiSense"
+    if not (len(items) >= 3 or _CUE.search(question) or own_prep or plural):
+        return None  # "tra Venetissue e Karst Biologics": one relation, not two things
     parts = []
     for item, name in zip(items, names, strict=True):
         own = _head_words(item)
