@@ -48,10 +48,10 @@ def _sentences(a: Answer, passages: Sequence[RetrievedChunk]
                 continue
             line = re.sub(r"^\s*(?:[-*•]|#+|\d+[.)])\s*|\*\*", "", line).strip()
             out.extend((sent.strip(), n) for sent in _SENT.split(line) if len(sent) > 12)
-    first: dict[str, int] = {}
+    first: dict[str, tuple[str, int]] = {}  # "Dotazione: 1.500.000 euro" once, not twice
     for sent, n in out:
-        first.setdefault(sent, n)
-    return [(sent, n, context.get(n, "")) for sent, n in first.items()]
+        first.setdefault(sent.rstrip(" .;:"), (sent, n))
+    return [(sent, n, context.get(n, "")) for sent, n in first.values()]
 
 
 def _table_rows(lines: list[str]) -> list[str]:
