@@ -46,8 +46,10 @@ def _sentences(a: Answer, passages: Sequence[RetrievedChunk]
             if line.startswith(_ROW):
                 out.append((line[len(_ROW):], n))
                 continue
-            line = re.sub(r"^\s*(?:[-*•]|#+|\d+[.)])\s*|\*\*", "", line).strip()
-            out.extend((sent.strip(), n) for sent in _SENT.split(line) if len(sent) > 12)
+            line = re.sub(r"^\s*(?:[-*•]|#+|\d+[.)])\s*|\*", "", line).strip()
+            out.extend((sent.strip(), n) for sent in _SENT.split(line)
+                       # a short line without a figure is a heading ("I numeri dei bandi.")
+                       if len(sent.split()) >= 4 or re.search(r"\d", sent))
     first: dict[str, tuple[str, int]] = {}  # "Dotazione: 1.500.000 euro" once, not twice
     for sent, n in out:
         first.setdefault(sent.rstrip(" .;:"), (sent, n))
@@ -108,12 +110,13 @@ def best_sentences(a: Answer, passages: Sequence[RetrievedChunk], part: Part,
         score = (weight + label_bonus * (own in about)
                  + (1.0 if wants_number and figure else 0.0)
                  - (0.7 if foreign_only else 0.0))
-        scored.append((score, -i, sent, n, foreign_only))
+        # a second sentence must share an asked word, not only the entity's name
+        scored.append((score, -i, sent, n, foreign_only or not (shared - names)))
     scored.sort(reverse=True)
     if not scored:
         return []
     best = [scored[0]]
-    # a second sentence only when it is about this part and nearly as good
+    # a second sentence only when it is about this part, asks-related and nearly as good
     best += [x for x in scored[1:] if not x[4] and x[0] >= scored[0][0] / 2][
         :PART_SENTENCES - 1]
     return [(sent, n) for _, _, sent, n, _ in best]
