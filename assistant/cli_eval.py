@@ -86,11 +86,17 @@ def _print_retrieval(result: dict[str, Any]) -> None:
 def directory(
     index: Annotated[Path | None, typer.Option(help="Index folder (ingested).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    questions: Annotated[Path | None, typer.Option(
+        help="Question file (default: evals/directory_questions.jsonl).")] = None,
+    everyday: Annotated[bool, typer.Option(
+        "--everyday", help="Use evals/directory_everyday.jsonl.")] = False,
+    split: Annotated[str, typer.Option(help="dev, heldout or all.")] = "all",
 ) -> None:
     """Member-directory questions: precision/recall of the member set, false routing."""
-    from evals.directory import main
+    from evals.directory import EVERYDAY, QUESTIONS, main
 
-    raise typer.Exit(main(index, as_json))
+    path = questions or (EVERYDAY if everyday else QUESTIONS)
+    raise typer.Exit(main(index, as_json, path, split))
 
 
 @eval_app.command("answers")

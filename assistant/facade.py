@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.directory import Directory, events
+from assistant.directory.multi import MultiAnswerer
 from assistant.draft import Draft, Drafter, DraftRequest
 from assistant.ingest.index import Index
 from assistant.insights import GapGroup, group_gaps
@@ -32,6 +33,8 @@ class Assistant:
         self.retriever = Retriever(settings, index.embedder, index.vectors, index.lexical)
         self.answerer = Answerer(settings, self.retriever, llm)
         self.directory = Directory(index, llm)  # "which/how many members": complete lists
+        # several entities, members named in articles, follow-ups on a listed answer
+        self.multi = MultiAnswerer(self.directory, self.answerer)
         # Chroma, SQLite and the lexical tiers are shared: writes are serialised
         self.write_lock = threading.RLock()
 
@@ -43,10 +46,17 @@ class Assistant:
     def ask(self, question: str | Sequence[Message], caller: Caller,
             filters: Filters | None = None) -> Answer:
         """Answer a question (or the last user turn of a conversation) with citations."""
-        routed = self.directory.answer(_messages(question), caller, filters)
+        routed = self._route(_messages(question), caller, filters)
         if routed is not None:
             return routed
         return self.answerer.answer(_messages(question), caller.visibilities, filters)
+
+    def _route(self, messages: list[Message], caller: Caller,
+               filters: Filters | None) -> Answer | None:
+        """A complete answer from the member directory or from part-by-part answering,
+        or None: then normal retrieval answers the question."""
+        return (self.directory.answer(messages, caller, filters)
+                or self.multi.answer(messages, caller, filters))
 
     def draft(self, request: DraftRequest, caller: Caller) -> Draft:
         """A cited draft (LLM) or working brief (offline) on ``request.topic``, from the
@@ -64,7 +74,7 @@ class Assistant:
     def stream(self, question: str | Sequence[Message], caller: Caller,
                filters: Filters | None = None) -> Iterator[Event]:
         """Token events then the final validated answer (see ``Answerer.stream``)."""
-        routed = self.directory.answer(_messages(question), caller, filters)
+        routed = self._route(_messages(question), caller, filters)
         if routed is not None:
             return events(routed)
         return self.answerer.stream(_messages(question), caller.visibilities, filters)

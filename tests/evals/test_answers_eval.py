@@ -27,7 +27,7 @@ from evals.bench import _as_row, external_rows
 from evals.calibrate import Signal, score, sweep
 
 CATEGORIES = {"factual", "member_profile", "member_only", "access_control", "cross_document",
-              "followup", "directory", "unanswerable"}
+              "followup", "directory", "unanswerable", "multi_entity"}
 
 
 @pytest.fixture(scope="module")
