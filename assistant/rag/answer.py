@@ -20,9 +20,16 @@ from assistant.rag import extractive, selection
 from assistant.rag.answer_model import AnswerModel, load_model
 from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, condense
-from assistant.rag.features import analyse_question
+from assistant.rag.features import analyse_question, split_codes
 from assistant.rag.llm import LLM, LLMError
-from assistant.rag.prompts import DEGRADED, REFUSAL, system_prompt, user_prompt
+from assistant.rag.prompts import (
+    ANSWER_FRAME,
+    DEGRADED,
+    NOT_YET,
+    REFUSAL,
+    system_prompt,
+    user_prompt,
+)
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.text import detect_language
@@ -68,10 +75,12 @@ class Answerer:
         lang = detect_language(question, default=detect_language(earlier) if earlier else "it")
         query = condense(question, list(messages[:-1]), self.llm)
         t1 = time.perf_counter()
-        chunks = self.retriever.retrieve(query, visibilities, self.settings.top_k, filters)
-        t2 = time.perf_counter()
         tier = self.retriever.lexical.tier(tuple(visibilities))
         q = analyse_question(query, lang, tier.idf, tier.doc_freq, lambda: list(tier.df))
+        # codes written without their hyphen and typos are searched as the corpus spells them
+        search = " ".join([split_codes(query), *q.fuzzy.values()])
+        chunks = self.retriever.retrieve(search, visibilities, self.settings.top_k, filters)
+        t2 = time.perf_counter()
         dense = self.retriever.sentence_similarity(query, chunks) if chunks else []
         scored = selection.score_candidates(q, chunks, dense, self.model)
         chosen = selection.select(scored, self.model)
@@ -80,7 +89,11 @@ class Answerer:
         p_answer = self.model.p_answerable(row)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold
                      is not None else self.model.threshold)
-        grounded = bool(chunks) and bool(chosen) and p_answer >= threshold
+        # near misses the model cannot see from the question alone: a quantity asked and
+        # none quoted, or every quoted sentence about another year than the one asked
+        grounded = (bool(chunks) and bool(chosen) and p_answer >= threshold
+                    and not extractive.lacks_quantity(question, chosen)
+                    and not extractive.about_other_years(query, chosen, chunks))
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
         return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
                         scored, row, p_answer)
@@ -133,10 +146,13 @@ class Answerer:
         if not ctx.chosen:
             return self._refusal(ctx)
         text, cites = validate(extractive.compose(ctx.chosen, ctx.chunks), ctx.chunks)
+        announced = selection.only_announces(ctx.question, ctx.chosen)
+        frames = NOT_YET if announced else ANSWER_FRAME
+        text = frames.get(ctx.lang, frames["it"]).format(answer=text)
         if degraded:
             text = f"{text}\n\n{DEGRADED.get(ctx.lang, DEGRADED['it'])}"
         timings = dict(ctx.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
-        return Answer(text=text, citations=cites, grounded=True, language=ctx.lang,
+        return Answer(text=text, citations=cites, grounded=not announced, language=ctx.lang,
                       mode="extractive", degraded=degraded, query=ctx.query, timings=timings)
 
     def _llm_stream(self, ctx: _Context) -> Generator[Event, None, Answer | None]:

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,14 +47,14 @@ class LinearModel:
                 "bias": self.bias}
 
     @classmethod
-    def from_json(cls, data: dict[str, object], expected: tuple[str, ...]) -> LinearModel:
-        feats = tuple(data["features"])  # type: ignore[arg-type]
+    def from_json(cls, data: dict[str, Any], expected: tuple[str, ...]) -> LinearModel:
+        feats = tuple(str(f) for f in data["features"])
         if feats != expected:
             raise ValueError(f"answer model features {feats} differ from the code's {expected}:"
                              " re-run python -m evals.train_answer_model")
         return cls(feats, np.asarray(data["mean"], dtype=float),
                    np.asarray(data["scale"], dtype=float),
-                   np.asarray(data["weights"], dtype=float), float(data["bias"]))  # type: ignore[arg-type]
+                   np.asarray(data["weights"], dtype=float), float(data["bias"]))
 
 
 @dataclass(frozen=True)

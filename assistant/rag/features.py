@@ -42,7 +42,7 @@ DATE = re.compile(rf"{YEAR.pattern}|\b\d{{1,2}}\s+({_MONTHS})\w*|\b({_MONTHS})\w
                   r"\b(secolo|century|anni|years?)\b", re.I)
 _NAME = re.compile(r"\b[A-ZÀ-Þ][a-zà-ÿ]+ [A-ZÀ-Þ][a-zà-ÿ]+")
 _PLACE = re.compile(r"\b(a|in|presso|at|to|nel|nella|from|da)\s+[A-ZÀ-Þ]")
-_FUTURE = re.compile(
+FUTURE = re.compile(
     r"\b(sar[àa]|saranno|verr[àa]|verranno|si terr[àa]|si svolger[àa]|[èe] previst[oa]|"
     r"sono previst[ie]|prevede di|potr[àa]nno|dovr[àa]nno|will|is expected|are expected|"
     r"entro il|scadenza|candidature|candidarsi|iscrizioni)\b", re.I)
@@ -163,7 +163,7 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
         float(bool(ASKS_WHO.search(q.text)) and bool(_NAME.search(text))),
         float(bool(ASKS_WHERE.search(q.text)) and bool(_PLACE.search(text))),
         float(bool(q.years) and bool(years) and not (years & q.years)),
-        float(bool(_FUTURE.search(text))), math.log1p(len(text.split())) / 4,
+        float(bool(FUTURE.search(text))), math.log1p(len(text.split())) / 4,
     ]
 
 

@@ -10,7 +10,6 @@ probability over question-level features (see :mod:`assistant.rag.answer_model`)
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +21,7 @@ from assistant.models import RetrievedChunk
 from assistant.rag.answer_model import AnswerModel
 from assistant.rag.extractive import _INSTRUCTION, Candidate
 from assistant.rag.features import (
-    NUMBER,
-    YEAR,
+    FUTURE,
     QuestionInfo,
     question_features,
     sentence_features,
@@ -31,6 +29,8 @@ from assistant.rag.features import (
 from assistant.text import analyze, fold, words
 
 MAX_WORDS = 70  # two sentences at most, and short ones
+_PAST_FACT = re.compile(r"\b(ha|hanno|sono stat[ie]|[eè] stat[oa]|si sono|si [eè]|were|was|"
+                        r"has|have)\s+\w+", re.I)
 _ENTITY = re.compile(r"(?<![\w'])(?:\d{4}|[A-ZÀ-Þ][\w-]{2,})(?![\w'])")
 _CALENDAR = frozenset(
     "january february march april may june july august september october november december "
@@ -159,12 +159,15 @@ def answerability_row(q: QuestionInfo, scored: Scored, chunks: Sequence[Retrieve
         scored.rows[best][3] if best >= 0 else 0.0)
 
 
-def has_quantity(text: str) -> bool:
-    """A number that is not a year (a count, an amount, a share)."""
-    return bool(NUMBER.search(YEAR.sub(" ", text)))
+_PAST_QUESTION = re.compile(
+    r"\b(com'?\s?[eè] andat\w*|[eè] andat\w*|sono andat\w*|chi ha vinto|ha vinto|hanno vinto|"
+    r"[eè] stat[oa]|sono stat[ie]|si [eè] conclus\w*|risultat\w*|esito|how did|how was|"
+    r"who won|did .{1,40}\b(win|go|end)|what (was|were) the (result|outcome)s?)\b", re.I)
 
 
-def softmax_entropy(probs: np.ndarray) -> float:
-    """How spread the sentence shares are (0: one clear answer)."""
-    p = probs[probs > 0]
-    return float(-(p * np.log(p)).sum() / math.log(len(probs))) if len(probs) > 1 else 0.0
+def only_announces(question: str, chosen: Sequence[Candidate]) -> bool:
+    """The question asks how something went, and every quoted sentence only announces
+    it (future tense, calls, deadlines): the content does not hold the outcome yet."""
+    if not chosen or not _PAST_QUESTION.search(question):
+        return False
+    return all(FUTURE.search(c.text) and not _PAST_FACT.search(c.text) for c in chosen)
