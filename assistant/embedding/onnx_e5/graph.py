@@ -76,16 +76,17 @@ class GraphBuilder:
         w = dequant_q4(blocks)  # [nout, nin]
         return self.op("MatMul", [x, self.const("w", np.ascontiguousarray(w.T))])
 
-    def attention(self, x: str, layer: int) -> str:
+    def attention(self, x: str, layer: int, mask: str = "keymask") -> str:
         """Self-attention on flat tokens: the contrib Attention op (QKV projection and
-        attention in one kernel), then the output projection."""
+        attention in one kernel), then the output projection. ``mask`` is the graph
+        input masking keys: [B, L] padding or [B, L, L] per query."""
         mf, p = self.mf, f"l{layer}."
         names = [p + "q", p + "k", p + "v"]
         w = dequant_q4(np.concatenate([mf.q4_blocks(n + ".w", mf.hidden) for n in names]))
         bias = np.concatenate([mf.fp32(n + ".b") for n in names])
         x3 = self.op("Reshape", [x, "shape3"])
         ctx = self.op("Attention", [x3, self.const("wqkv", np.ascontiguousarray(w.T)),
-                                    self.const("bqkv", bias), "keymask"], MS,
+                                    self.const("bqkv", bias), mask], MS,
                       num_heads=mf.heads)
         return self.linear(self.op("Reshape", [ctx, "shape2"]), [p + "ao"], mf.hidden)
 
