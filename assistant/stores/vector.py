@@ -8,7 +8,7 @@ collection an anonymous query searches. Writes go through llama-index's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -111,22 +111,22 @@ class VectorStore:
             self.stores[visibility].add(nodes)
 
     def add_sentences(self, visibility: str, chunks: Sequence[Chunk],
-                      embed: Callable[[list[str]], np.ndarray]) -> None:
-        """Embed (through ``embed``, i.e. the cache) and store each chunk's sentences."""
-        texts, ids, metas = [], [], []
-        for c in chunks:
+                      vectors: Sequence[np.ndarray]) -> None:
+        """Store each chunk's sentence vectors (``vectors[i]``: one row per sentence of
+        ``chunks[i]``, in :func:`sentence_texts` order)."""
+        ids, metas, rows = [], [], []
+        for c, vecs in zip(chunks, vectors, strict=True):
             meta = _metadata(c)
-            for i, text in enumerate(sentence_texts(c)):
-                texts.append(text)
+            for i, vec in enumerate(vecs):
                 ids.append(f"{c.chunk_id}#s{i}")
                 metas.append(meta)
-        if not texts:
+                rows.append(vec)
+        if not ids:
             return
-        vectors = embed(texts)
         col = self.sentences[visibility]
         for b in range(0, len(ids), 5000):  # Chroma's batch limit is ~5,400
             # upsert: a write redone after a crash must not trip over its own ids
-            col.upsert(ids=ids[b:b + 5000], embeddings=vectors[b:b + 5000],
+            col.upsert(ids=ids[b:b + 5000], embeddings=np.asarray(rows[b:b + 5000]),
                        metadatas=metas[b:b + 5000])
 
     def delete_doc(self, doc_id: str) -> None:
