@@ -52,7 +52,8 @@ bench: venv  ## speed and memory figures, one table
 
 eval: venv  ## answer quality on evals/questions.jsonl, retrieval on SQuAD-it when present
 	$(BIN)/assistant eval answers
-	@if [ -f $(SQUAD) ]; then $(BIN)/assistant eval retrieval $(SQUAD); \
+	@if [ -f $(SQUAD) ]; then $(BIN)/assistant eval retrieval $(SQUAD) && \
+	 $(BIN)/assistant eval squad $(SQUAD) --articles 0:12 --n 400 --negatives 12:24; \
 	 else echo "$(SQUAD) not found: retrieval eval skipped"; fi
 
 clean:

@@ -28,6 +28,7 @@ from assistant.embed import Embedder
 from assistant.ingest.chunk import sentence_spans
 from assistant.ingest.index import Index
 from assistant.rag.answer import Answerer, Message
+from assistant.rag.answer_model import AnswerModel
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.text import fold, words
@@ -80,7 +81,8 @@ def sample(questions: list[Question], articles: range, n: int, seed: int) -> lis
 
 @contextmanager
 def squad_answerer(path: Path, articles: range, settings: Settings | None = None,
-                   index_parent: Path | None = None, progress: Progress | None = None
+                   index_parent: Path | None = None, progress: Progress | None = None,
+                   model: AnswerModel | None = None
                    ) -> Iterator[tuple[Answerer, list[Question]]]:
     """An offline answerer over a temporary index of ``articles``, and every question."""
     squad = load_squad(path)
@@ -95,7 +97,7 @@ def squad_answerer(path: Path, articles: range, settings: Settings | None = None
         try:
             build_index(index, docs, progress)
             retriever = Retriever(s, embedder, index.vectors, index.lexical)
-            yield Answerer(s, retriever, None), squad.questions
+            yield Answerer(s, retriever, None, model), squad.questions
         finally:
             index.close()
 

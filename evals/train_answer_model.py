@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from assistant.rag.answer import Message
-from assistant.rag.answer_model import MODEL_PATH, AnswerModel, LinearModel
+from assistant.rag.answer_model import MODEL_PATH, AnswerModel, LinearModel, identity
 from assistant.rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from evals.squad_answers import contains, sample, squad_answerer
 
@@ -42,13 +42,26 @@ def _span(text: str) -> range:
     return range(a, b)
 
 
+def bootstrap(path: Path = MODEL_PATH) -> AnswerModel:
+    """The shipped sentence scorer (or a neutral one) and a neutral answerability
+    model: what the answerer needs to run while the features are collected."""
+    try:
+        sentence = LinearModel.from_json(
+            json.loads(path.read_text(encoding="utf-8"))["sentence"], SENTENCE_FEATURES)
+    except (OSError, KeyError, ValueError):
+        sentence = identity(SENTENCE_FEATURES)
+    return AnswerModel(sentence, identity(QUESTION_FEATURES), 0.0, 0.45)
+
+
 def collect_squad(path: Path, train: range, negative: range, n: int
-                  ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[list[float]], list[int]]:
+                  ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[list[float]], list[int],
+                           list[bool]]:
     """(per-question sentence rows and labels, answerability rows, labels)."""
     lists: list[tuple[np.ndarray, np.ndarray]] = []
     rows: list[list[float]] = []
     labels: list[int] = []
-    with squad_answerer(path, train) as (answerer, qs):
+    checks: list[bool] = []
+    with squad_answerer(path, train, model=bootstrap()) as (answerer, qs):
         todo = [(q, 1) for q in sample(qs, train, n, 7)]
         todo += [(q, 0) for q in sample(qs, negative, n // 2, 8)]
         for i, (q, y) in enumerate(todo):
@@ -63,12 +76,13 @@ def collect_squad(path: Path, train: range, negative: range, n: int
                 y = int(any(c.doc_id == q.doc_id for c in ctx.chunks))
             rows.append(ctx.answer_row)
             labels.append(y)
+            checks.append(ctx.checks)
             if i % 100 == 0:
                 print(f"squad {i}/{len(todo)}", flush=True)
-    return lists, rows, labels
+    return lists, rows, labels, checks
 
 
-def collect_demo() -> tuple[list[list[float]], list[int]]:
+def collect_demo() -> tuple[list[list[float]], list[int], list[bool]]:
     """Answerability rows of the demo corpus' dev questions (a temporary index)."""
     from assistant.facade import build_assistant
     from assistant.models import Caller
@@ -77,9 +91,11 @@ def collect_demo() -> tuple[list[list[float]], list[int]]:
 
     rows: list[list[float]] = []
     labels: list[int] = []
+    checks: list[bool] = []
     settings = demo_settings(DEMO_INDEX)
     refresh_index(settings)
     assistant = build_assistant(settings)
+    assistant.answerer.model = bootstrap()
     try:
         for q in load_questions(split="dev"):
             caller = Caller(role=q.role)  # type: ignore[arg-type]
@@ -91,9 +107,10 @@ def collect_demo() -> tuple[list[list[float]], list[int]]:
                 continue
             rows.append(ctx.answer_row)
             labels.append(0 if q.should_refuse else 1)
+            checks.append(ctx.checks)
     finally:
         assistant.close()
-    return rows, labels
+    return rows, labels, checks
 
 
 def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,13 +154,22 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1
     return LinearModel(QUESTION_FEATURES, mean, scale, w, float(b))
 
 
-def pick_threshold(p: np.ndarray, y: np.ndarray, max_fr: float) -> float:
-    """The highest threshold whose false-refusal rate on answerable rows is <= max_fr."""
-    pos = np.sort(p[y == 1])
-    if not len(pos):
-        return 0.5
-    k = int(np.floor(max_fr * len(pos)))
-    return float(pos[k]) - 1e-6 if k < len(pos) else 0.5
+def pick_threshold(p: np.ndarray, y: np.ndarray, src: np.ndarray, max_fr: float) -> float:
+    """The threshold with the lowest cost (2 x false refusals + false answers, each
+    source weighing the same) among those keeping SQuAD false refusals <= max_fr."""
+    best, best_cost = 0.5, float("inf")
+    for t in np.unique(np.clip(p, 0, 1)):
+        cost, ok = 0.0, True
+        for s in np.unique(src):
+            sel = src == s
+            fr = float(np.mean(p[sel & (y == 1)] < t)) if (sel & (y == 1)).any() else 0.0
+            fa = float(np.mean(p[sel & (y == 0)] >= t)) if (sel & (y == 0)).any() else 0.0
+            rules = float(np.mean(p[sel & (y == 1)] < 0)) if (sel & (y == 1)).any() else 0.0
+            ok = ok and (s != 0 or fr <= max(max_fr, rules + max_fr / 2))
+            cost += 2 * fr + fa
+        if ok and cost < best_cost:
+            best, best_cost = float(t) - 1e-6, cost
+    return max(best, 0.0)
 
 
 def accuracy(lists: list[tuple[np.ndarray, np.ndarray]], model: LinearModel) -> float:
@@ -161,15 +187,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     a = ap.parse_args(argv)
     random.seed(0)
-    lists, rows, labels = collect_squad(a.squad, _span(a.train_articles),
+    lists, rows, labels, checks = collect_squad(a.squad, _span(a.train_articles),
                                         _span(a.negative_articles), a.n)
     sentence = fit_listwise(lists)
     print(f"sentence model: top-1 holds the gold span for {accuracy(lists, sentence):.3f} "
           f"of {len(lists)} training questions")
     source = [0] * len(rows)
     if not a.no_demo:
-        drows, dlabels = collect_demo()
+        drows, dlabels, dchecks = collect_demo()
         rows, labels, source = rows + drows, labels + dlabels, source + [1] * len(drows)
+        checks += dchecks
     x, y, src = np.asarray(rows, dtype=float), np.asarray(labels, dtype=float), np.array(source)
     # each source and class weighs the same in total
     weight = np.ones(len(y))
@@ -179,9 +206,10 @@ def main(argv: list[str] | None = None) -> int:
             if sel.any():
                 weight[sel] = 1.0 / sel.sum()
     answerable = fit_logistic(x, y, weight)
-    p = 1 / (1 + np.exp(-answerable.score(x.tolist())))
-    threshold = pick_threshold(p[src == 0], y[src == 0], a.max_false_refusals)
-    model = AnswerModel(sentence, answerable, threshold, second_ratio=0.5)
+    # a question the checks refuse is refused whatever its probability
+    p = np.where(checks, 1 / (1 + np.exp(-answerable.score(x.tolist()))), -1.0)
+    threshold = pick_threshold(p, y, src, a.max_false_refusals)
+    model = AnswerModel(sentence, answerable, threshold, second_ratio=0.45)
     for s, name in ((0, "squad"), (1, "demo dev")):
         sel = src == s
         if sel.any():

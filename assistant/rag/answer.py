@@ -51,6 +51,7 @@ class _Context:
     scored: selection.Scored | None = None  # features and shares of every candidate
     answer_row: list[float] = field(default_factory=list)  # answerability features
     p_answer: float = 0.0  # the answerability model's probability
+    checks: bool = False  # passages found and no near miss the model cannot see
 
 
 class Answerer:
@@ -91,12 +92,16 @@ class Answerer:
                      is not None else self.model.threshold)
         # near misses the model cannot see from the question alone: a quantity asked and
         # none quoted, or every quoted sentence about another year than the one asked
-        grounded = (bool(chunks) and bool(chosen) and p_answer >= threshold
-                    and not extractive.lacks_quantity(question, chosen)
-                    and not extractive.about_other_years(query, chosen, chunks))
+        # and names or years of the question that no passage mentions (another mission,
+        # another call): the passages are about something else, however similar
+        checks = (bool(chunks) and bool(chosen)
+                  and not extractive.missing_entities(query, lang, chunks)
+                  and not extractive.lacks_quantity(question, chosen)
+                  and not extractive.about_other_years(query, chosen, chunks))
+        grounded = checks and p_answer >= threshold
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
         return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
-                        scored, row, p_answer)
+                        scored, row, p_answer, checks)
 
     def answer(self, messages: Sequence[Message], visibilities: Sequence[str],
                filters: Filters | None = None) -> Answer:

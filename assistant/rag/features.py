@@ -28,7 +28,8 @@ SENTENCE_FEATURES = (
 )
 QUESTION_FEATURES = (
     "best", "margin", "coverage", "top_dense", "dense_spread", "unknown", "missing_names",
-    "missing_years", "best_dense", "english", "n_terms", "title_best",
+    "missing_years", "best_dense", "english", "n_terms", "title_best", "own_best",
+    "focus_best", "lacks_best",
 )
 
 _MONTHS = r"gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|jun|jul|aug|sep|oct|dec"
@@ -169,12 +170,13 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
 
 def question_features(q: QuestionInfo, scores: list[float], coverage: float,
                       dense: list[float], unknown: float, missing_names: float,
-                      missing_years: float, best_dense: float, title_best: float) -> list[float]:
+                      missing_years: float, best: list[float]) -> list[float]:
     """One row of :data:`QUESTION_FEATURES`: how answerable the question looks."""
     ranked = sorted(scores, reverse=True) or [0.0]
     second = ranked[1] if len(ranked) > 1 else ranked[0] - 1.0
     top = max(dense, default=0.0)
     spread = top - (sum(dense) / len(dense) if dense else 0.0)
+    row = dict(zip(SENTENCE_FEATURES, best or [0.0] * len(SENTENCE_FEATURES), strict=True))
     return [ranked[0], ranked[0] - second, coverage, top, spread, unknown, missing_names,
-            missing_years, best_dense, float(q.lang == "en"), math.log1p(len(q.terms)),
-            title_best]
+            missing_years, row["dense"], float(q.lang == "en"), math.log1p(len(q.terms)),
+            row["title"], row["own"], row["focus"], row["asks_number_lacks"]]

@@ -155,8 +155,7 @@ def answerability_row(q: QuestionInfo, scored: Scored, chunks: Sequence[Retrieve
     miss_n, miss_y = missing_shares(q.text, chunks)
     return question_features(
         q, scores, coverage, [c.dense for c in chunks], unknown_share(q.text, known),
-        miss_n, miss_y, scored.rows[best][10] if best >= 0 else 0.0,
-        scored.rows[best][3] if best >= 0 else 0.0)
+        miss_n, miss_y, scored.rows[best] if best >= 0 else [])
 
 
 _PAST_QUESTION = re.compile(

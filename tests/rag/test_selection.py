@@ -108,5 +108,5 @@ def test_fitting_learns_the_informative_feature() -> None:
     lm: LinearModel = fit_logistic(xq, yq, np.ones(200), steps=500)
     p = 1 / (1 + np.exp(-lm.score(xq.tolist())))
     assert ((p > 0.5) == (yq == 1)).mean() > 0.9
-    t = pick_threshold(p, yq, 0.03)
+    t = pick_threshold(p, yq, np.zeros(200), 0.03)
     assert np.mean(p[yq == 1] < t) <= 0.03
