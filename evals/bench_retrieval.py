@@ -28,7 +28,8 @@ from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.stores.lexical import LexicalTier
 from assistant.stores.manifest import ChunkRow
-from assistant.stores.vector import VectorStore, date_int, make_client
+from assistant.stores.chroma_client import make_client
+from assistant.stores.vector import VectorStore, date_int
 from assistant.text import analyze, detect_language
 
 Row = tuple[str, str, str]

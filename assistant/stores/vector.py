@@ -15,57 +15,9 @@ import numpy as np
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import VISIBILITIES, Chunk, Filters
-from assistant.settings import Settings
-
-
-def make_client(settings: Settings) -> Any:
-    """A Chroma client: the embedded folder in ``index/chroma`` or a Chroma server."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    if settings.chroma_host:
-        headers = {}
-        if settings.chroma_token is not None:
-            headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
-        from assistant.stores.sync import set_http_timeout
-
-        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
-                                     headers=headers,
-                                     settings=ChromaSettings(anonymized_telemetry=False))
-        set_http_timeout(client, settings.chroma_timeout_s)
-        return client
-    path = settings.index_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path),
-                                     settings=ChromaSettings(anonymized_telemetry=False))
-
-
-def date_int(date: str | None) -> int:
-    return int(date.replace("-", "")) if date else 0
-
-
-def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
-    """Translate caller filters into a Chroma ``where`` clause (None when empty)."""
-    if filters is None or filters.is_empty():
-        return None
-    clauses: list[dict[str, Any]] = []
-    if filters.doc_type:
-        clauses.append({"doc_type": filters.doc_type})
-    if filters.region:
-        clauses.append({"region_key": filters.region.strip().lower()})
-    for key, values in (("tags", filters.tags), ("sectors", filters.sectors)):
-        ors: list[dict[str, Any]] = [{key: {"$contains": v.strip().lower()}} for v in values]
-        if ors:
-            clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
-    if filters.date_from:
-        clauses.append({"date_int": {"$gte": date_int(filters.date_from)}})
-    if filters.date_to:
-        clauses.append({"date_int": {"$lte": date_int(filters.date_to)}})
-        # undated chunks are stored as 0: they are not "before" any date (as in BM25)
-        clauses.append({"date_int": {"$gt": 0}})
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+from assistant.stores.filtering import chroma_where, date_int
+from assistant.text import sentence_spans
 
 
 def sentence_texts(chunk: Chunk) -> list[str]:
