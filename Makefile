@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.stamp-*; touch $@
 
 index: venv  ## build or incrementally update the index of corpus/
-	$(BIN)/assistant ingest || [ $$? -eq 2 ]
+	$(BIN)/assistant ingest || [ $$? -eq 6 ]  # 6: some files skipped, listed above
 
 run: index  ## ingest what changed, then serve API + UI on http://127.0.0.1:8000
 	$(BIN)/assistant serve

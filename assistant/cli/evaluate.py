@@ -1,4 +1,8 @@
-"""``assistant eval ...``: retrieval and answer quality on evaluation sets."""
+"""``assistant eval ...``: retrieval and answer quality on evaluation sets.
+
+The evaluation code lives in the repository's ``evals/`` (not installed): these
+commands run from a checkout.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from assistant.cli.common import ExitCode, fail, progress_bar
 
 eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval and answer quality.")
 
@@ -26,31 +32,12 @@ def retrieval(
         help="Questions to ask: dev (tuning), heldout (never tuned on) or all.")] = "all",
 ) -> None:
     """Paragraph retrieval on a SQuAD file: recall, MRR, answer-in-context, latency."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from evals.retrieval import SPLITS, run
 
-    err = Console(stderr=True)
     if split not in SPLITS:
-        err.print(f"[bold red]error:[/] --split must be one of {', '.join(SPLITS)}")
-        raise typer.Exit(2)
+        fail(f"--split must be one of {', '.join(SPLITS)}", ExitCode.USAGE)
     labels = {"embed": "Embedding passages", "index": "Indexing", "ask": "Questions"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=as_json) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with progress_bar(labels, transient=as_json) as progress:
         result = run(file, k=k, split=split, index_parent=index, progress=progress)
     if as_json:
         print(json.dumps(result))
@@ -104,31 +91,17 @@ def answers(
     = False,
 ) -> None:
     """Answer quality on evals/questions.jsonl through Assistant.ask (see docs/evaluation.md)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from evals.answers import SPLITS
     from evals.answers_run import EvalSetupError, print_report, run, summary_json
 
-    err = Console(stderr=True)
     if split not in SPLITS:
-        err.print(f"[bold red]error:[/] --split must be one of {', '.join(SPLITS)}")
-        raise typer.Exit(2)
+        fail(f"--split must be one of {', '.join(SPLITS)}", ExitCode.USAGE)
     labels = {"load": "Reading corpus", "embed": "Embedding chunks", "ask": "Questions"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, transient=True) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with progress_bar(labels, transient=True, eta=False) as progress:
         try:
             report = run(split, index, llm, progress)
         except EvalSetupError as exc:
-            err.print(f"[bold red]error:[/] {exc}")
-            raise typer.Exit(3) from None
+            fail(str(exc))
     if as_json:
         print(json.dumps(summary_json(report), ensure_ascii=False))
         return
