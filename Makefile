@@ -37,9 +37,10 @@ test: venv browser  ## the whole suite, offline
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not fault"
 
-lint: venv
+lint: venv  ## ruff, mypy, and the layer contract of docs/architecture.md (import-linter)
 	$(BIN)/ruff check assistant ui evals tests
 	$(BIN)/mypy assistant ui evals
+	$(BIN)/lint-imports
 
 bench: venv  ## speed and memory figures, one table
 	$(BIN)/python -m evals.bench
