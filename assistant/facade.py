@@ -14,6 +14,7 @@ from assistant.directory import Directory, events
 from assistant.draft import Draft, Drafter, DraftRequest
 from assistant.ingest.index import Index
 from assistant.models import Answer, Caller, Document, Filters, RetrievedChunk
+from assistant.protocols import Embedder as EmbedderSeam
 from assistant.rag.answer import Answerer, Event
 from assistant.rag.condense import Message
 from assistant.rag.llm import LLM
@@ -38,6 +39,12 @@ class Assistant:
                filters: Filters | None = None) -> list[RetrievedChunk]:
         """Ranked passages visible to ``caller``."""
         return self.retriever.retrieve(query, caller.visibilities, k, filters)
+
+    def search_timed(self, query: str, caller: Caller, k: int | None = None,
+                     filters: Filters | None = None
+                     ) -> tuple[list[RetrievedChunk], dict[str, float]]:
+        """:meth:`search` and the time of each retrieval stage in ms."""
+        return self.retriever.retrieve_timed(query, caller.visibilities, k, filters)
 
     def ask(self, question: str | Sequence[Message], caller: Caller,
             filters: Filters | None = None) -> Answer:
@@ -97,9 +104,16 @@ def _messages(question: str | Sequence[Message]) -> list[Message]:
     return list(question)
 
 
-def build_assistant(settings: Settings | None = None, lock: bool = True) -> Assistant:
-    """The one factory: index (with its lock), embedder, retriever, answerer, LLM."""
+def build_assistant(settings: Settings | None = None, lock: bool = True,
+                    embedder: EmbedderSeam | None = None, llm: LLM | None = None
+                    ) -> Assistant:
+    """The one factory: index (with its lock), embedder, retriever, answerer, LLM.
+
+    ``embedder`` and ``llm`` replace the configured ones (tests, integrations); a
+    supplied embedder stays open when the assistant closes.
+    """
     settings = settings or Settings()
-    index = Index(settings, lock=lock)
-    llm = LLM(settings) if settings.llm_enabled else None
+    index = Index(settings, embedder=embedder, lock=lock)
+    if llm is None and settings.llm_enabled:
+        llm = LLM(settings)
     return Assistant(settings, index, llm)

@@ -20,6 +20,7 @@ from assistant.embed import Embedder
 from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document
 from assistant.ingest.load import LoadError, iter_corpus_files, load_file
 from assistant.models import Chunk, Document
+from assistant.protocols import Embedder as EmbedderSeam
 from assistant.settings import Settings
 from assistant.stores.lock import IndexLock
 from assistant.stores.open import open_stores
@@ -55,7 +56,7 @@ class IngestReport:
 class Index:
     """Owns the index directory (single-writer lock) and every store in it."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+    def __init__(self, settings: Settings, embedder: EmbedderSeam | None = None,
                  lock: bool = True, rebuild: bool = False) -> None:
         self.settings = settings
         self.dir = settings.index_dir

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.rag.llm import LLM
 from assistant.settings import Settings
 from tests.fake_llm import FakeLLM
+from tests.fakes import FakeEmbedder
 from tests.support import build_index, write_corpus
 
 DOCS = {
@@ -81,21 +81,22 @@ description: |
 
 
 @pytest.fixture(scope="session")
-def small_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+def small_index(tmp_path_factory: pytest.TempPathFactory,
+                fake_embedder: FakeEmbedder) -> Settings:
     base = tmp_path_factory.mktemp("small")
     s = Settings(corpus_dir=write_corpus(base / "corpus", DOCS), index_dir=base / "index")
-    build_index(s, embedder)
+    build_index(s, fake_embedder)
     return s
 
 
-def _assistant(settings: Settings, embedder: Embedder, llm: LLM | None) -> Assistant:
+def _assistant(settings: Settings, embedder: FakeEmbedder, llm: LLM | None) -> Assistant:
     idx = Index(settings, embedder=embedder, lock=False)
     return Assistant(settings, idx, llm)
 
 
 @pytest.fixture
-def offline(small_index: Settings, embedder: Embedder) -> Iterator[Assistant]:
-    a = _assistant(small_index, embedder, None)
+def offline(small_index: Settings, fake_embedder: FakeEmbedder) -> Iterator[Assistant]:
+    a = _assistant(small_index, fake_embedder, None)
     yield a
     a.index.manifest.close()
 
@@ -107,11 +108,11 @@ def fake_llm() -> Iterator[FakeLLM]:
 
 
 @pytest.fixture
-def with_llm(small_index: Settings, embedder: Embedder, fake_llm: FakeLLM
+def with_llm(small_index: Settings, fake_embedder: FakeEmbedder, fake_llm: FakeLLM
              ) -> Iterator[tuple[Assistant, FakeLLM]]:
     s = small_index.model_copy(update={"openai_base_url": fake_llm.base_url,
                                        "llm_model": "fake-model", "llm_timeout_s": 1.5,
                                        "llm_max_retries": 0})
-    a = _assistant(s, embedder, LLM(s))
+    a = _assistant(s, fake_embedder, LLM(s))
     yield a, fake_llm
     a.index.manifest.close()
