@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.directory import Directory, events
 from assistant.draft import Draft, Drafter, DraftRequest
@@ -20,6 +20,9 @@ from assistant.rag.condense import Message
 from assistant.rag.llm import LLM
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.rag.llama_retriever import HybridRetriever
 
 
 class Assistant:
@@ -39,6 +42,13 @@ class Assistant:
                filters: Filters | None = None) -> list[RetrievedChunk]:
         """Ranked passages visible to ``caller``."""
         return self.retriever.retrieve(query, caller.visibilities, k, filters)
+
+    def as_llama_retriever(self, caller: Caller, k: int | None = None,
+                           filters: Filters | None = None) -> HybridRetriever:
+        """This index as a llama-index ``BaseRetriever`` seeing what ``caller`` may see."""
+        from assistant.rag.llama_retriever import HybridRetriever
+
+        return HybridRetriever(self.retriever, caller, k, filters)
 
     def search_timed(self, query: str, caller: Caller, k: int | None = None,
                      filters: Filters | None = None

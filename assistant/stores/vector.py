@@ -2,8 +2,9 @@
 
 Partitioning by visibility keeps the common anonymous query unfiltered (a Chroma
 ``where`` scans every row) and means a member-only vector is not even in the
-collection an anonymous query searches. Writes go through llama-index's
-``ChromaVectorStore``; reads call the collection directly for ids and distances only.
+collection an anonymous query searches. Reads and writes call the Chroma collections
+directly (reads ask for ids and distances only); the llama-index view of the index is
+:mod:`assistant.rag.llama_retriever`, over the same ranking the service uses.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.models import VISIBILITIES, Chunk, Filters
 from assistant.stores.filtering import chroma_where, date_int
@@ -51,16 +50,15 @@ class VectorStore:
                                                metadata={"hnsw:space": "cosine"})
             for v in VISIBILITIES
         }
-        self.stores = {v: ChromaVectorStore(chroma_collection=c)
-                       for v, c in self.collections.items()}
-        for store in self.stores.values():
-            # Chroma >= 1.x filters list metadata with $contains; llama-index would refuse it
-            store.flat_metadata = False
 
     def add(self, visibility: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        nodes: list[BaseNode] = [_node(c, vectors[i]) for i, c in enumerate(chunks)]
-        if nodes:
-            self.stores[visibility].add(nodes)
+        """Store one vector per chunk, with its text and filterable metadata."""
+        col = self.collections[visibility]
+        for b in range(0, len(chunks), 5000):  # Chroma's batch limit is ~5,400
+            part = chunks[b:b + 5000]
+            # upsert: a write redone after a crash must not trip over its own ids
+            col.upsert(ids=[c.chunk_id for c in part], embeddings=vectors[b:b + 5000],
+                       documents=[c.text for c in part], metadatas=[_metadata(c) for c in part])
 
     def add_sentences(self, visibility: str, chunks: Sequence[Chunk],
                       embed: Callable[[list[str]], np.ndarray]) -> None:
@@ -83,9 +81,7 @@ class VectorStore:
 
     def delete_doc(self, doc_id: str) -> None:
         """Remove every chunk of ``doc_id`` from every partition (idempotent)."""
-        for store in self.stores.values():
-            store.delete(ref_doc_id=doc_id)
-        for col in self.sentences.values():
+        for col in (*self.collections.values(), *self.sentences.values()):
             col.delete(where={"doc_id": doc_id})
 
     def query_sentences(self, vector: np.ndarray, visibilities: Sequence[str], n: int,
@@ -141,11 +137,3 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
         if md.get(key):
             meta[key] = [str(v).strip().lower() for v in md[key]]
     return meta
-
-
-def _node(chunk: Chunk, vector: np.ndarray) -> TextNode:
-    meta = _metadata(chunk)
-    node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta,
-                    embedding=vector.astype(float).tolist())
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
-    return node
