@@ -84,10 +84,6 @@ def analyze(text: str, lang: str = "it") -> list[str]:
     return _stemmer(lang).stemWords(toks) if toks else []
 
 
-def content_terms(text: str, lang: str = "it") -> set[str]:
-    """Distinct stemmed content terms (for overlap scoring in answers)."""
-    return set(analyze(text, lang))
-
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of sentences in ``text[start:end]``, whitespace trimmed."""

@@ -15,7 +15,7 @@ import hmac
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
@@ -63,7 +63,6 @@ class Service:
     feedback: FeedbackStore | None = None
     executor: ThreadPoolExecutor | None = None
     owns_assistant: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:

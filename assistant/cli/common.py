@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, get_args
 
 import typer
 from rich.console import Console
@@ -14,13 +14,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from assistant.healthcheck import EXIT_DAMAGED, EXIT_WRITE_FAILED
+from assistant.models import Role
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.facade import Assistant
 
 console = Console(stderr=True)
-ROLES = ("anonymous", "member", "staff", "admin")
+ROLES: tuple[str, ...] = get_args(Role)
 
 
 class ExitCode(IntEnum):

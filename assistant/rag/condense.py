@@ -12,16 +12,13 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from assistant.models import REGIONS
 from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import CONDENSE_PROMPT
 from assistant.text import analyze, fold, words
 
-REGIONS = ("Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna",
-           "Friuli-Venezia Giulia", "Lazio", "Liguria", "Lombardia", "Marche", "Molise",
-           "Piemonte", "Puglia", "Sardegna", "Sicilia", "Toscana", "Trentino-Alto Adige",
-           "Trentino", "Alto Adige", "Umbria", "Valle d'Aosta", "Veneto")
-_REGION_WORDS = {fold(w) for r in REGIONS for w in words(r)}
+_REGION_WORDS = {fold(w) for r in REGIONS for w in words(r)}  # "Trentino", "Alto", "Adige" too
 _ELLIPSIS = re.compile(r"^(e|ed|and|what about|how about|invece|anche|pure|ma|quindi|allora)\b",
                        re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(lo|la|li|le|l'|ne|gli|esso|essa|loro|quello|quella|questo|questa|"

@@ -14,12 +14,10 @@ REFUSAL = {
     "it": "Non ho trovato informazioni su questo nei contenuti del cluster.",
     "en": "I could not find information about this in the cluster's content.",
 }
-CLOSEST = {"it": "Le fonti più vicine sono:", "en": "The closest sources are:"}
 DEGRADED = {
     "it": "(Risposta estrattiva: il modello linguistico non è raggiungibile.)",
     "en": "(Extractive answer: the language model is unavailable.)",
 }
-MEMBERS_INTRO = {"it": "Soci pertinenti:", "en": "Relevant members:"}
 
 SYSTEM_PROMPT = """You are the knowledge assistant of Cluster VITALIA, an Italian life-sciences \
 cluster. You answer questions using ONLY the numbered sources provided in the user message \
