@@ -45,6 +45,7 @@ lint: venv  ## ruff, mypy, and the layer contract of docs/architecture.md (impor
 bench: venv  ## speed and memory figures, one table
 	$(BIN)/python -m evals.bench
 
+eval: export PYTHONPATH := $(CURDIR)
 eval: venv  ## answer quality on evals/questions.jsonl, retrieval on SQuAD-it when present
 	$(BIN)/assistant eval answers
 	@if [ -f $(SQUAD) ]; then $(BIN)/assistant eval retrieval $(SQUAD); \

@@ -9,7 +9,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$PYTHON" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip --version
-"$work/venv/bin/python" -m pip install -q .
+# a copy of the tree without local build output (a stale build/ would leak into the wheel)
+mkdir "$work/src"
+tar --exclude=./.venv --exclude=./build --exclude=./index --exclude='*.egg-info' \
+    --exclude=./.git -cf - . | tar -xf - -C "$work/src"
+"$work/venv/bin/python" -m pip install -q "$work/src"
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
 cd "$work"  # away from the source tree: only the installed package may be imported
 "$work/venv/bin/assistant" ingest --corpus "$OLDPWD/corpus" --index "$work/index"

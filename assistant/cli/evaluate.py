@@ -16,6 +16,16 @@ from assistant.cli.common import ExitCode, fail, progress_bar
 
 eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval and answer quality.")
 
+
+@eval_app.callback()
+def _from_a_checkout() -> None:
+    """Measure retrieval and answer quality (from a checkout of the repository)."""
+    import importlib.util
+
+    if importlib.util.find_spec("evals") is None:
+        fail("the evaluation code and sets live in the repository's evals/ folder, which is "
+             "not installed: run `make eval` in a checkout (or set PYTHONPATH to it)")
+
 _RETRIEVAL_ROWS = (("R@1", "recall@1"), ("R@5", "recall@5"), ("R@10", "recall@10"),
                    ("MRR@10", "mrr@10"), ("answer in context@5", "aic@5"))
 
