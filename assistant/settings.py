@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # service
     host: str = "127.0.0.1"
     port: int = 8000
+    ui: bool = Field(True, description="Serve the chat UI at / beside the API "
+                             "(`assistant serve --no-ui` turns it off).")
     api_keys: dict[str, KeyRole] = Field(
         default_factory=dict, description='JSON map of API key -> role, e.g. {"k1": "staff"}.'
     )
