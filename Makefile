@@ -9,7 +9,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: venv index run serve test test-fast lint bench eval browser clean
+.PHONY: venv index run serve test test-fast lint bench eval browser postgres clean
 
 venv: $(STAMP)
 
@@ -31,7 +31,13 @@ browser:  ## Debian chromium for the UI tests (installed when missing and we may
 	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
 	  || echo "chromium not installed: browser tests will be skipped"; }
 
-test: venv browser  ## the whole suite, offline
+postgres:  ## Debian PostgreSQL for the database tests (installed when missing and we may)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get install -y -q postgresql >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q postgresql >/dev/null 2>&1)) \
+	  || echo "postgresql not installed: PostgreSQL tests will be skipped"; }
+
+test: venv browser postgres  ## the whole suite, offline
 	$(BIN)/python -m pytest -q
 
 test-fast: venv

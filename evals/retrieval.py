@@ -31,7 +31,6 @@ from assistant.ingest.load import article_document
 from assistant.models import Document
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.stores.vector import sentence_texts
 
 SPLITS = ("dev", "heldout", "all")
 DEV_SHARE = 70  # percent of articles whose questions may be used for tuning
@@ -87,27 +86,26 @@ def default_cache_path() -> Path:
 
 def build_index(index: Index, documents: list[Document],
                 progress: Progress | None = None) -> int:
-    """Chunk, embed (cache first) and upsert ``documents``; returns the chunk count."""
+    """Chunk, embed (cache first) and upsert ``documents``; returns the chunk count.
+
+    Every chunk (and its sentence vectors) is embedded up front through
+    :meth:`Index.embed_chunks`, so the progress bar covers the embedding."""
     chunks = [index.chunk(d) for d in documents]
-    # chunk and sentence texts, embedded up front so the progress bar covers both;
-    # the upserts below then find every vector in the cache
-    texts = list(dict.fromkeys([c.embed_text for cs in chunks for c in cs]
-                               + [t for cs in chunks for c in cs for t in sentence_texts(c)]))
+    flat = [c for cs in chunks for c in cs]
     done = 0
 
     def tick(n: int) -> None:
         nonlocal done
         done += n
         if progress:
-            progress("embed", done, len(texts))
+            progress("embed", done, len(flat))
 
     if progress:
-        progress("embed", 0, len(texts))
-    index.embedder.embed_passages(texts, progress=tick)
-    vectors = index.embedder.embed_passages([c.embed_text for cs in chunks for c in cs])
+        progress("embed", 0, len(flat))
+    vectors, sentences = index.embed_chunks(flat, progress=tick)
     off = 0
     for i, (doc, cs) in enumerate(zip(documents, chunks, strict=True)):
-        index.upsert_document(doc, vectors[off:off + len(cs)], cs)
+        index.upsert_document(doc, vectors[off:off + len(cs)], cs, sentences[off:off + len(cs)])
         off += len(cs)
         if progress:
             progress("index", i + 1, len(documents))

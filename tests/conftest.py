@@ -18,6 +18,7 @@ for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
 from assistant.embed import Embedder  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from tests.fakes import FakeEmbedder  # noqa: E402
+from tests.postgres import postgres_cluster, unavailable  # noqa: E402
 from tests.support import build_index  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,10 +28,21 @@ SEED = SHARED / "seeds" / "japan-health-expo-mission.txt"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in list(os.environ):
         if var.startswith("ASSISTANT_") or var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))  # never ./data
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL on 127.0.0.1 (see tests/postgres.py); skipped if impossible."""
+    reason = unavailable()
+    if reason is not None:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    with postgres_cluster() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

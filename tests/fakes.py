@@ -50,5 +50,18 @@ class FakeEmbedder:
             progress(len(texts))
         return out.astype(np.float32)
 
+    @property
+    def pools_spans(self) -> bool:
+        """Sentences are embedded as texts of their own (the "separate" mode)."""
+        return False
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         progress: Callable[[int], None] | None = None
+                         ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors, and each span embedded as the text it covers."""
+        out = self.embed_passages(texts, progress)
+        return out, [np.stack([hash_vector(t[a:b]) for a, b in s]) if s
+                     else np.zeros((0, DIM), np.float32) for t, s in zip(texts, spans, strict=True)]
+
     def close(self) -> None:
         """Nothing to release."""

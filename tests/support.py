@@ -1,4 +1,5 @@
-"""Helpers shared by the test packages: a corpus on disk, an index built once, a live server."""
+"""Helpers shared by the test packages: a corpus on disk, an index built once, a live server,
+attack payloads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -44,11 +46,13 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(app: FastAPI, port: int | None = None,
-                start_timeout_s: float = 30) -> Iterator[str]:
-    """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yields its base URL."""
+                start_timeout_s: float = 30, **options: Any) -> Iterator[str]:
+    """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yields its base URL.
+    ``options``: more ``uvicorn.Config`` settings (``assistant serve`` passes
+    :func:`assistant.api.server.uvicorn_options`)."""
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout_s
@@ -61,3 +65,13 @@ def live_server(app: FastAPI, port: int | None = None,
     finally:
         server.should_exit = True
         thread.join(15)
+
+
+def alias_bomb() -> str:
+    """"Billion laughs": 9 levels of 9 aliases, ~360 bytes, 9^9 strings once expanded."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 9)}]")
+        prev = name
+    return "\n".join([*lines, "name: Bomba S.r.l.", "kind: company", "founded: *i"]) + "\n"

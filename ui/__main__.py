@@ -23,8 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-url", default=os.environ.get("ASSISTANT_API_URL") or DEFAULT_API,
                         help="the API to talk to (default: $ASSISTANT_API_URL or %(default)s)")
     args = parser.parse_args(argv)
-    build_ui(args.api_url).launch(server_name=args.host, server_port=args.port,
-                                  show_error=True, **launch_options())
+    secret = os.environ.get("ASSISTANT_UI_SECRET") or None  # the API's, to sign end users
+    build_ui(args.api_url, client_secret=secret).launch(
+        server_name=args.host, server_port=args.port, **launch_options())
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ can never see more than the key allows (see docs/ui.md).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +19,15 @@ CONNECT_TIMEOUT_S = 5.0
 CHAT_TIMEOUT_S = 120.0  # between two bytes of the stream (the server pings every 15 s)
 DRAFT_TIMEOUT_S = 240.0  # the server allows a draft 180 s
 PAGE = 500  # the API's largest page of documents
+# the end user's address, signed with a secret shared with the API: the API rate-limits
+# each UI user on its own instead of all of them as the UI server's one address
+END_USER_HEADER = "X-Assistant-End-User"
+
+
+def end_user_value(address: str, secret: str) -> str:
+    """``address;hex HMAC-SHA256(secret, address)``: a client cannot forge it."""
+    sig = hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()
+    return f"{address};{sig}"
 
 
 class ApiError(Exception):
@@ -77,13 +88,18 @@ class ApiClient:
     """A thin client of ``/v1`` for one user (one API key, possibly none)."""
 
     def __init__(self, base_url: str, key: str | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 end_user: str | None = None) -> None:
+        """``end_user``: the signed :data:`END_USER_HEADER` value for the API's rate limit."""
         self.base_url = base_url.rstrip("/")
         self.key = (key or "").strip() or None
         self.transport = transport
+        self.end_user = end_user
 
     def _client(self, read_timeout: float = 60.0) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        if self.end_user:
+            headers[END_USER_HEADER] = self.end_user
         return httpx.Client(base_url=self.base_url, headers=headers, transport=self.transport,
                             timeout=httpx.Timeout(read_timeout, connect=CONNECT_TIMEOUT_S))
 
@@ -100,9 +116,13 @@ class ApiClient:
         return dict(self._call("GET", "/v1/me").json())
 
     def chat_stream(self, messages: list[dict[str, str]],
-                    filters: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
-        """The SSE events of ``POST /v1/chat``: token, reset, citations, done, error."""
+                    filters: dict[str, Any] | None = None,
+                    conversation_id: str | None = None) -> Iterator[tuple[str, Any]]:
+        """The SSE events of ``POST /v1/chat``: token, reset, citations, done, error.
+        With ``conversation_id`` send only the new message: the server has the rest."""
         body: dict[str, Any] = {"messages": messages, "stream": True}
+        if conversation_id:
+            body["conversation_id"] = conversation_id
         if filters:
             body["filters"] = filters
         try:
@@ -141,6 +161,35 @@ class ApiClient:
     def draft(self, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._call("POST", "/v1/drafts", read_timeout=DRAFT_TIMEOUT_S,
                                json=body).json())
+
+
+    # -- stored conversations (keyed callers) and the staff's gap report -----------------
+    def conversations(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/v1/conversations",
+                               params={"limit": 100}).json()["conversations"])
+
+    def create_conversation(self, title: str = "") -> dict[str, Any]:
+        return dict(self._call("POST", "/v1/conversations", json={"title": title}).json())
+
+    def conversation(self, conv_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", _conv_path(conv_id)).json())
+
+    def rename_conversation(self, conv_id: str, title: str) -> dict[str, Any]:
+        return dict(self._call("PATCH", _conv_path(conv_id), json={"title": title}).json())
+
+    def delete_conversation(self, conv_id: str) -> None:
+        self._call("DELETE", _conv_path(conv_id))
+
+    def export_conversation(self, conv_id: str) -> str:
+        return self._call("GET", _conv_path(conv_id) + "/export").text
+
+    def gaps(self, days: int = 30) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/insights/gaps", read_timeout=180.0,
+                               params={"days": days}).json())
+
+
+def _conv_path(conv_id: str) -> str:
+    return "/v1/conversations/" + quote(conv_id, safe="")
 
 
 def _doc_path(doc_id: str) -> str:

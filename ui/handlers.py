@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from ui import views
-from ui.client import ApiClient, ApiError
+from ui.client import ApiClient, ApiError, end_user_value
 from ui.i18n import t
 
 HISTORY_TURNS = 10  # earlier turns sent with a question
@@ -34,6 +34,7 @@ class Endpoint:
 
     api_url: str | None = None
     fallback: str = "http://127.0.0.1:8000"
+    secret: str | None = None  # shared with the API: signs the end user's address
 
     def base(self, request: gr.Request | None) -> str:
         if self.api_url:
@@ -47,7 +48,15 @@ class Endpoint:
         return self.fallback
 
     def client(self, key: str | None, request: gr.Request | None) -> ApiClient:
-        return ApiClient(self.base(request), key)
+        return ApiClient(self.base(request), key, end_user=self.end_user(request))
+
+    def end_user(self, request: gr.Request | None) -> str | None:
+        """The browser's address (as the server saw it), signed for the API."""
+        client = getattr(request, "client", None) if request is not None else None
+        host = getattr(client, "host", None)
+        if not self.secret or not host:
+            return None
+        return end_user_value(str(host), self.secret)
 
 
 def error_text(exc: ApiError, lang: str) -> str:
@@ -80,10 +89,12 @@ class ChatHandlers:
 
     def ask(self, question: str, turns: list[Turn], key: str, lang: str, scope: str,
             tags: list[str], region: str | None, date_from: str, date_to: str,
-            request: gr.Request) -> Iterator[tuple[str, list[Turn], str]]:
-        """Stream one answer into the conversation: (view, turns, question box)."""
+            conv: str, role: str,
+            request: gr.Request) -> Iterator[tuple[str, list[Turn], str, str]]:
+        """Stream one answer into the conversation: (view, turns, question box, stored
+        conversation id). Signed-in users' conversations are stored by the API."""
         yield from ask(self.ep, question, turns, key, lang, scope, tags, region, date_from,
-                       date_to, request)
+                       date_to, request, conv, role)
 
     def feedback(self, turns: list[Turn], key: str, lang: str, evt: gr.EventData,
                  request: gr.Request) -> tuple[str, list[Turn]]:
@@ -161,13 +172,29 @@ def apply_event(turn: Turn, kind: str, data: Any, lang: str) -> None:
 
 def ask(ep: Endpoint, question: str, turns: list[Turn], key: str, lang: str,
         scope: str, tags: list[str], region: str | None, date_from: str, date_to: str,
-        request: gr.Request) -> Iterator[tuple[str, list[Turn], str]]:
-    """Stream one answer into the conversation: (view, turns, question box)."""
+        request: gr.Request, conv: str = "", role: str = "anonymous"
+        ) -> Iterator[tuple[str, list[Turn], str, str]]:
+    """Stream one answer into the conversation: (view, turns, question box, stored
+    conversation id: created on a signed-in user's first question)."""
     question = (question or "").strip()
     if not question:
-        yield views.chat(turns, lang), turns, ""
+        yield views.chat(turns, lang), turns, "", conv
         return
-    earlier = history(turns)
+    if role in ("member", "staff", "admin") and not conv:
+        try:
+            conv = str(ep.client(key, request).create_conversation()["id"])
+        except ApiError:
+            conv = ""  # not stored, still answered
+    for view, shown, box in _ask(ep, question, turns, key, lang, scope, tags, region,
+                                 date_from, date_to, request, conv):
+        yield view, shown, box, conv
+
+
+def _ask(ep: Endpoint, question: str, turns: list[Turn], key: str, lang: str,
+         scope: str, tags: list[str], region: str | None, date_from: str, date_to: str,
+         request: gr.Request, conv: str) -> Iterator[tuple[str, list[Turn], str]]:
+    """Stream one answer: the history goes along unless the server keeps it (``conv``)."""
+    earlier = [] if conv else history(turns)
     turn: Turn = {"id": "t" + uuid.uuid4().hex[:10], "question": question, "answer": "",
                   "citations": [], "pending": True}
     turns = [*turns, turn]
@@ -181,7 +208,7 @@ def ask(ep: Endpoint, question: str, turns: list[Turn], key: str, lang: str,
     last = 0.0
     try:
         stream = ep.client(key, request).chat_stream(
-            [*earlier, {"role": "user", "content": question}], filters)
+            [*earlier, {"role": "user", "content": question}], filters, conv or None)
         for kind, data in stream:
             apply_event(turn, kind, data, lang)
             if kind != "token" or time.monotonic() - last > STREAM_EVERY_S:

@@ -85,6 +85,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err_generic": ("Errore {status}: {detail}", "Error {status}: {detail}"),
     "err_date": ("Data non valida: usa il formato AAAA-MM-GG.",
                  "Invalid date: use the YYYY-MM-DD format."),
+    # stored conversations (keyed users)
+    "conv_title": ("Le tue conversazioni", "Your conversations"),
+    "conv_none": ("Nessuna conversazione salvata.", "No saved conversations."),
+    "conv_new": ("Nuova", "New"),
+    "conv_rename_ph": ("Nuovo titolo", "New title"),
+    "conv_rename": ("Rinomina", "Rename"),
+    "conv_delete": ("Elimina", "Delete"),
+    "conv_export": ("Esporta", "Export"),
+    "conv_download": ("Scarica .md", "Download .md"),
+    "conv_untitled": ("(senza titolo)", "(untitled)"),
+    # content gaps (staff)
+    "tab_gaps": ("Domande senza risposta", "Unanswered questions"),
+    "gaps_intro": ("Domande rifiutate o valutate negativamente, raggruppate per argomento "
+                   "(senza l'identità di chi le ha poste).",
+                   "Questions refused or rated down, grouped by topic (without the identity "
+                   "of who asked)."),
+    "gaps_days": ("Ultimi giorni", "Last days"),
+    "gaps_refresh": ("Aggiorna", "Refresh"),
+    "gaps_none": ("Nessuna domanda senza risposta nel periodo.",
+                  "No unanswered questions in the period."),
+    "gaps_off": ("La raccolta è disattivata (ASSISTANT_COLLECT_GAPS=false).",
+                 "Collection is turned off (ASSISTANT_COLLECT_GAPS=false)."),
+    "gaps_summary": ("{questions} domande in {days} giorni, {groups} gruppi.",
+                     "{questions} questions in {days} days, {groups} groups."),
+    "gaps_count": ("Domande: {count} ({refused} senza risposta, {down} valutate "
+                   "negativamente)", "Questions: {count} ({refused} unanswered, {down} rated "
+                   "down)"),
+    "gaps_docs": ("Documenti più vicini", "Closest documents"),
+    "gaps_draft": ("Bozza articolo", "Draft article"),
     # drafts
     "draft_topic": ("Argomento", "Topic"),
     "draft_topic_ph": ("es. missioni internazionali del 2025", "e.g. 2025 international "
@@ -135,6 +164,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "docs_indexing": ("Indicizzazione di {name} ({i}/{n})…", "Indexing {name} ({i}/{n})…"),
     "docs_done": ("indicizzato: {chunks} passaggi", "indexed: {chunks} passages"),
     "docs_failed": ("non indicizzato: {detail}", "not indexed: {detail}"),
+    "docs_unreadable": ("file non caricato dal browser o illeggibile",
+                        "not a file uploaded by the browser, or unreadable"),
     "docs_idle": ("Nessun caricamento in corso.", "No upload in progress."),
     "col_id": ("ID", "ID"),
     "col_title": ("Titolo", "Title"),

@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from ui import views
+from ui import sidebar, views
 from ui.i18n import DEFAULT_LANG, EXAMPLES, LANGUAGES, REGIONS, TAGS, lang_of, t
 from ui.staff import UPLOAD_TYPES
 from ui.style import CHAT_JS, SOURCES_JS
@@ -97,6 +97,8 @@ def _filters(lab: Labels) -> dict[str, Any]:
 
 def _chat_tab(lab: Labels) -> dict[str, Any]:
     with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=220, visible=False, elem_id="conv-sidebar") as side:
+            conv = sidebar.layout(lab)
         with gr.Column(scale=3):
             view = gr.HTML(views.chat([], DEFAULT_LANG), elem_id="chat", js_on_load=CHAT_JS,
                            autoscroll=True, max_height=760, padding=True)
@@ -118,7 +120,7 @@ def _chat_tab(lab: Labels) -> dict[str, Any]:
         with gr.Column(scale=1, min_width=260):
             flt = _filters(lab)
     return {"view": view, "question": question, "send": send, "examples": examples,
-            "new": new, **flt}
+            "new": new, "side": side, "conv": conv, **flt}
 
 
 def _draft_tab(lab: Labels) -> dict[str, Any]:

@@ -4,12 +4,16 @@ role again on every call."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from ui import views
 from ui.client import ApiError
@@ -19,6 +23,7 @@ from ui.i18n import t
 UPLOAD_TYPES = [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".yaml",
                 ".yml", ".csv"]
 DRAFT_WORDS = {"article": 600, "newsletter": 350, "brief": 400}  # the API's defaults
+DRAFT_KEEP_S = 300.0  # a draft's own temporary file; Gradio serves its cached copy
 _SOURCES_HEADING = re.compile(r"\n## (?:Fonti|Sources)\n")
 
 
@@ -29,10 +34,20 @@ def body_of(markdown: str) -> str:
     return parts[0].rstrip()
 
 
-def save_markdown(result: dict[str, Any]) -> str:
-    """Write the draft (with its source list) to a temporary .md file for download."""
+def save_markdown(result: dict[str, Any], keep_s: float = DRAFT_KEEP_S) -> str:
+    """Write the draft (with its source list) to a temporary .md file for download.
+
+    Gradio copies it into its own cache (deleted after the UI's cache TTL) as the event
+    ends; the folders written here are removed on the next draft after ``keep_s``.
+    """
     slug = re.sub(r"[^a-z0-9]+", "-", str(result.get("topic", "")).lower()).strip("-")[:50]
-    folder = Path(tempfile.mkdtemp(prefix="assistant-draft-"))
+    root = Path(tempfile.gettempdir()) / "assistant-drafts"
+    root.mkdir(mode=0o700, exist_ok=True)
+    for old in root.iterdir():
+        with contextlib.suppress(OSError):
+            if time.time() - old.stat().st_mtime > keep_s:
+                shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
     path = folder / f"bozza-{slug or 'vitalia'}.md"
     path.write_text(str(result.get("markdown", "")) + "\n", encoding="utf-8")
     return str(path)
@@ -46,7 +61,8 @@ def make_draft(ep: Endpoint, topic: str, kind: str, words: float, since: str, un
     if len(topic) < 3:
         return views.draft(None, lang, t("draft_short", lang)), gr.update(visible=False)
     body: dict[str, Any] = {"topic": topic, "kind": kind or "article", "words": int(words),
-                            "tags": list(tags or [])[:10], "include_members": bool(members)}
+                            "tags": list(tags or [])[:10], "include_members": bool(members),
+                            "lang": "en" if lang == "en" else "it"}  # labels and notices
     for name, value in (("since", since), ("until", until)):
         if (value or "").strip():
             body[name] = value.strip()
@@ -80,24 +96,52 @@ def upload_id(filename: str) -> str:
     return f"uploads/{stem[:120]}"
 
 
+def uploaded_by_user(path: Path) -> bool:
+    """True only for a file inside Gradio's upload folder: an event payload can name any
+    server path, and only what a browser uploaded may be read (the check Gradio makes
+    itself only for apps started with ``launch()``)."""
+    folder = Path(get_upload_folder()).resolve()
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return real.is_relative_to(folder) and real != folder
+
+
 def upload(ep: Endpoint, files: list[str] | None, visibility: str, key: str, lang: str,
            request: gr.Request, progress: gr.Progress | None = None) -> str:
-    """Upload and index each file in turn, with a progress bar and a line per file."""
+    """Upload and index each file in turn, with a progress bar and a line per file.
+
+    The key is checked by the API before any file is read; a file that is not a
+    browser upload, or that cannot be read, gets the same line whether it exists or not.
+    """
     progress = progress or gr.Progress()
     paths = [Path(f) for f in (files or [])]
     lines: list[tuple[str, str, str]] = []
     client = ep.client(key, request)
+    try:
+        if paths and not client.me().get("staff"):
+            raise ApiError(403, "staff only")
+    except ApiError as exc:
+        return views.upload_log([("error", "", t("docs_failed", lang,
+                                                 detail=error_text(exc, lang)))])
     for i, path in enumerate(paths, 1):
         name = path.name  # Gradio keeps the uploaded file's own name
         progress((i - 1) / max(len(paths), 1),
                  desc=t("docs_indexing", lang, name=name, i=i, n=len(paths)))
         try:
-            out = client.upload(upload_id(name), name, path.read_bytes(), visibility or None)
+            if not uploaded_by_user(path):
+                raise OSError("not an upload")
+            raw = path.read_bytes()
+        except OSError:
+            lines.append(("error", name, t("docs_failed", lang, detail=t("docs_unreadable",
+                                                                          lang))))
+            continue
+        try:
+            out = client.upload(upload_id(name), name, raw, visibility or None)
             lines.append(("ok", name, t("docs_done", lang, chunks=out.get("chunks", 0))))
         except ApiError as exc:
             lines.append(("error", name, t("docs_failed", lang, detail=error_text(exc, lang))))
-        except OSError as exc:
-            lines.append(("error", name, t("docs_failed", lang, detail=str(exc))))
     progress(1.0)
     return views.upload_log(lines) if lines else views.upload_log(
         [("busy", "", t("docs_idle", lang))])

@@ -5,6 +5,15 @@ from __future__ import annotations
 CSS = """
 .gradio-container { max-width: 1280px !important; margin: 0 auto !important; }
 footer { display: none !important; }
+#conv-id { display: none !important; }
+#conv-list label { width: 100%; }
+.gap-card { border: 1px solid var(--border-color-primary); border-radius: 10px;
+  padding: .8rem 1rem; margin: 0 0 .9rem; background: var(--background-fill-primary); }
+.gap-card h3 { margin: 0 0 .2rem; font-size: 1.05rem; }
+.gap-count, .gap-docs-label { color: var(--body-text-color-subdued); font-size: .9rem; }
+.gap-docs code { font-size: .8rem; }
+.gap-draft { border: 1px solid var(--color-accent); color: var(--color-accent);
+  border-radius: 8px; padding: .3rem .8rem; background: transparent; cursor: pointer; }
 #app-header h1 { margin: 0; font-size: 1.6rem; color: var(--color-accent); }
 #app-header p { margin: .2rem 0 0; color: var(--body-text-color-subdued); }
 #role-status p { margin: 0; font-size: .9rem; }

@@ -24,21 +24,25 @@ from starlette.responses import Response
 from assistant import __version__
 from assistant.api import (
     routes_chat,
+    routes_conversations,
     routes_documents,
     routes_drafts,
     routes_feedback,
     routes_health,
+    routes_insights,
     routes_me,
     routes_members,
     routes_openai,
     routes_search,
+    routes_sync,
 )
-from assistant.api.feedback import FeedbackStore
 from assistant.api.inflight import InflightLimiter
 from assistant.api.limits import MAX_BODY_BYTES, RateLimiter
 from assistant.api.metrics import Metrics
 from assistant.api.middleware import ServiceMiddleware, error_response, request_id
 from assistant.api.service import KeyRing, Service
+from assistant.api.ui_guard import UploadGuard
+from assistant.appdb import AppDB
 from assistant.facade import Assistant, build_assistant
 from assistant.models import Caller
 from assistant.settings import Settings
@@ -72,25 +76,32 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   limiter=RateLimiter(settings.rate_limit_per_minute),
                   keys=KeyRing(dict(settings.api_keys)), assistant=assistant,
                   owns_assistant=assistant is None)
+    if settings.ui_secret is not None:  # shared by the workers and a separate UI
+        svc.client_secret = settings.ui_secret.get_secret_value()
     app = FastAPI(title="Cluster VITALIA assistant", version=__version__,
                   description=DESCRIPTION, lifespan=_lifespan, docs_url="/docs")
     app.state.service = svc
     for module in (routes_health, routes_chat, routes_search, routes_documents, routes_openai,
-                   routes_feedback, routes_members, routes_drafts, routes_me):
+                   routes_feedback, routes_members, routes_drafts, routes_me, routes_conversations,
+                   routes_insights, routes_sync):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"])
-    app.add_middleware(InflightLimiter, limit=settings.max_inflight)  # inside the next one
+    if ui:
+        app.add_middleware(UploadGuard, per_minute=settings.ui_uploads_per_minute)
+    app.add_middleware(InflightLimiter, limit=settings.max_inflight,  # inside the next one
+                       body_timeout_s=settings.body_timeout_s)
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=MAX_BODY_BYTES)
     if ui:  # last: the API's routes (/v1, /docs, /healthz...) win over the UI's mount
         from ui import mount_ui  # gradio is heavy: imported only when serving the UI
 
-        mount_ui(app, settings.api_url, fallback_url=f"http://127.0.0.1:{settings.port}")
+        mount_ui(app, settings.api_url, fallback_url=f"http://127.0.0.1:{settings.port}",
+                 client_secret=svc.client_secret, cache_ttl_s=settings.ui_cache_ttl_s)
     return app
 
 
@@ -106,18 +117,30 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if svc.assistant is None:
         svc.assistant = await run_in_threadpool(build_assistant, svc.settings)
     settings = svc.settings
-    svc.feedback = FeedbackStore(settings.feedback_db or settings.index_dir / "feedback.sqlite")
+    svc.db = await run_in_threadpool(_open_db, settings)
     svc.executor = ThreadPoolExecutor(worker_threads(settings), thread_name_prefix="assistant-api")
+    sync_jobs = routes_sync.attach(svc, svc.assistant)  # scheduled and admin-started syncs
     try:
         await run_in_threadpool(_warm_up, svc.assistant)
         yield
     finally:
+        await run_in_threadpool(sync_jobs.close)
         svc.executor.shutdown(wait=False, cancel_futures=True)
-        svc.feedback.close()
+        svc.db.close()
         if svc.owns_assistant and svc.assistant is not None:
             svc.assistant.close()
             svc.assistant = None
-        svc.executor = svc.feedback = None
+        svc.executor = svc.db = None
+
+
+def _open_db(settings: Settings) -> AppDB:
+    """The application database, migrated, with the retention applied."""
+    db = AppDB(settings)
+    conversations, gaps = db.purge()
+    if conversations or gaps:
+        log.info("retention: %d conversations and %d gap questions deleted", conversations,
+                 gaps)
+    return db
 
 
 def _warm_up(assistant: Assistant) -> None:

@@ -12,6 +12,8 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
+from assistant.api.identity import client_address
+from assistant.api.limits import RateLimiter
 from assistant.api.service import Service
 from assistant.models import Caller
 
@@ -29,9 +31,14 @@ def get_service(request: Request) -> Service:
 
 
 def _identify(request: Request, svc: Service) -> tuple[Caller, str]:
-    """The caller and its rate-limit bucket; 401 for a bad or missing (if required) key."""
+    """The caller and its rate-limit bucket; 401 for a bad or missing (if required) key.
+
+    Wrong keys count against their own, smaller bucket per address (429 past it), so
+    keys cannot be guessed at the speed of the server.
+    """
     header = request.headers.get("authorization")
     token = None
+    address = client_address(request, svc.client_secret)
     if header is not None:
         scheme, _, token = header.partition(" ")
         token = token.strip()
@@ -41,22 +48,27 @@ def _identify(request: Request, svc: Service) -> tuple[Caller, str]:
         if who is not None:
             return who, who.key_id
         if token != ANONYMOUS_KEY:
+            _limit(svc, svc.bad_keys, f"bad:{address}", "wrong API keys")
             raise HTTPException(401, "unknown API key", headers=_CHALLENGE)
     if not svc.settings.allow_anonymous:
         raise HTTPException(401, "an API key is required", headers=_CHALLENGE)
-    host = request.client.host if request.client else "unknown"
-    return Caller(), f"anon:{host}"
+    return Caller(), f"anon:{address}"
+
+
+def _limit(svc: Service, limiter: RateLimiter, bucket: str, what: str) -> None:
+    """429 with ``Retry-After`` once ``bucket`` is empty."""
+    wait = limiter.take(bucket)
+    if wait > 0:
+        svc.metrics.rate_limited.inc()
+        raise HTTPException(429, f"too many {what}: at most {limiter.per_minute} a minute",
+                            headers={"Retry-After": str(math.ceil(wait))})
 
 
 async def caller(request: Request, svc: Service = Depends(get_service),
                  _creds: HTTPAuthorizationCredentials | None = Security(bearer)) -> Caller:
     """Who is asking, after the per-key rate limit (429 with ``Retry-After``)."""
     who, bucket = _identify(request, svc)
-    wait = svc.limiter.take(bucket)
-    if wait > 0:
-        svc.metrics.rate_limited.inc()
-        raise HTTPException(429, f"rate limit of {svc.settings.rate_limit_per_minute} requests "
-                            "a minute exceeded", headers={"Retry-After": str(math.ceil(wait))})
+    _limit(svc, svc.limiter, bucket, "requests")
     return who
 
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
 MAX_BODY_BYTES = 1_000_000
+BAD_KEYS_PER_MINUTE = 30  # wrong API keys allowed per address a minute
 _MAX_BUCKETS = 10_000
 
 
@@ -23,6 +24,7 @@ class RateLimiter:
     """
 
     def __init__(self, per_minute: int, clock: Any = time.monotonic) -> None:
+        self.per_minute = per_minute
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
         self.clock = clock

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.exceptions import HTTPException
 
+from assistant.api.conversation_turns import with_history
 from assistant.api.deps import caller, get_service
 from assistant.api.middleware import request_id
 from assistant.api.schemas import ChatMessage, ChatRequest, ChatResponse, ErrorOut
@@ -21,7 +22,7 @@ from assistant.rag.condense import Message
 router = APIRouter(tags=["chat"])
 log = logging.getLogger("assistant.api")
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (401, 413, 422, 429, 504)}
+    code: {"model": ErrorOut} for code in (401, 404, 413, 422, 429, 504)}
 
 SSE_DOC = """With `"stream": true` the reply is `text/event-stream`:
 
@@ -40,10 +41,12 @@ def to_messages(msgs: list[ChatMessage]) -> list[Message]:
     return [Message(role=m.role, content=m.content) for m in msgs]
 
 
-def to_response(answer_id: str, ans: Answer) -> ChatResponse:
+def to_response(answer_id: str, ans: Answer, conversation_id: str | None = None
+                ) -> ChatResponse:
     return ChatResponse(answer_id=answer_id, answer=ans.text, citations=ans.citations,
                         grounded=ans.grounded, mode=ans.mode, degraded=ans.degraded,
-                        language=ans.language, query=ans.query, timings=ans.timings)
+                        language=ans.language, query=ans.query, timings=ans.timings,
+                        conversation_id=conversation_id)
 
 
 @router.post("/v1/chat", response_model=ChatResponse, responses={
@@ -53,12 +56,15 @@ def to_response(answer_id: str, ans: Answer) -> ChatResponse:
 async def chat(body: ChatRequest, request: Request, who: Caller = Depends(caller),
                svc: Service = Depends(get_service)) -> Any:
     messages = to_messages(body.messages)
+    conv = body.conversation_id
+    if conv is not None:  # the stored history, then the new question
+        messages = await svc.run(with_history, svc, who, conv, messages[-1])
     filters = body.filters.to_filters() if body.filters else None
     if body.stream:
-        return EventSourceResponse(_sse(svc, request, messages, who, filters), sep="\n",
+        return EventSourceResponse(_sse(svc, request, messages, who, filters, conv), sep="\n",
                                    ping=15)
-    answer_id, ans = await svc.run(svc.answer, messages, who, filters)
-    return to_response(answer_id, ans)
+    answer_id, ans = await svc.run(svc.answer, messages, who, filters, conv)
+    return to_response(answer_id, ans, conv)
 
 
 def _event(name: str, data: Any) -> ServerSentEvent:
@@ -66,7 +72,7 @@ def _event(name: str, data: Any) -> ServerSentEvent:
 
 
 async def _sse(svc: Service, request: Request, messages: list[Message], who: Caller,
-               filters: Filters | None) -> AsyncIterator[ServerSentEvent]:
+               filters: Filters | None, conv: str | None) -> AsyncIterator[ServerSentEvent]:
     """token*/reset events, then citations and done; an error event if it fails midway."""
     core = svc.core()
     try:
@@ -76,10 +82,10 @@ async def _sse(svc: Service, request: Request, messages: list[Message], who: Cal
             elif kind == "reset":
                 yield _event("reset", {})
             elif kind == "answer":
-                answer_id = await svc.run(svc.record, messages, who, value)
+                answer_id = await svc.run(svc.record, messages, who, value, conv)
                 yield _event("citations", {"citations": [c.model_dump() for c in
                                                          value.citations]})
-                yield _event("done", to_response(answer_id, value).model_dump())
+                yield _event("done", to_response(answer_id, value, conv).model_dump())
     except HTTPException as exc:
         yield _event("error", {"detail": exc.detail, "status": exc.status_code,
                                "request_id": request_id(request)})

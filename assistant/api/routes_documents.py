@@ -113,7 +113,11 @@ async def _read_body(request: Request, doc_id: str, svc: Service) -> tuple[str, 
         body = DocumentIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
-    return uploads.from_json(doc_id, body.title, body.text, body.doc_type, body.metadata)
+    try:
+        return uploads.from_json(doc_id, body.title, body.text, body.doc_type, body.metadata,
+                                 svc.settings)
+    except uploads.UploadError as exc:
+        raise HTTPException(exc.status, str(exc)) from None
 
 
 def _convert_file(svc: Service, doc_id: str, filename: str, raw: bytes,

@@ -7,15 +7,19 @@ would break SQLite writes or the UTF-8 encoding of a JSON response (a 500).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from assistant.models import Citation, Filters, RetrievedChunk
 
 MAX_QUESTION_CHARS = 4000
+MAX_QUESTION_WORDS = 1000  # after Unicode normalisation: what retrieval really works on
 MAX_HISTORY = 50  # messages before the question
 MAX_MESSAGE_CHARS = 16000  # earlier turns (answers, system prompts) may be longer
+_WORD = re.compile(r"\w+")
 
 
 def clean_text_input(value: str) -> str:
@@ -72,6 +76,18 @@ class ChatMessage(BaseModel):
     content: Annotated[Text, Field(max_length=MAX_MESSAGE_CHARS)]
 
 
+def check_question_cost(question: str) -> str:
+    """Bound the work of a question by what it becomes after Unicode normalisation: one
+    character can expand to many (U+FDFA is 18 characters and 4 words in NFKD), so a
+    limit on characters alone lets a short question cost as much as 24 long ones."""
+    folded = unicodedata.normalize("NFKD", question)
+    if len(folded) > 2 * MAX_QUESTION_CHARS or \
+            sum(1 for _ in _WORD.finditer(folded)) > MAX_QUESTION_WORDS:
+        raise ValueError(f"the question is longer than {MAX_QUESTION_WORDS} words once "
+                         "its Unicode is normalised")
+    return question
+
+
 def check_conversation(messages: list[ChatMessage]) -> None:
     """The shared rules of /v1/chat and /v1/chat/completions."""
     if not messages or messages[-1].role != "user":
@@ -81,8 +97,17 @@ def check_conversation(messages: list[ChatMessage]) -> None:
         raise ValueError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
         raise ValueError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
+    check_question_cost(question)
     if len(messages) > MAX_HISTORY + 1:
         raise ValueError(f"at most {MAX_HISTORY} earlier messages are accepted")
+
+
+def refuse_visibility(data: Any) -> Any:
+    """A ``visibility`` field anywhere in a request is refused (422), never ignored: what a
+    caller sees comes from its key only, and a silently dropped field would look obeyed."""
+    if isinstance(data, dict) and "visibility" in data:
+        raise ValueError("'visibility' cannot be requested: it follows from the API key")
+    return data
 
 
 class ChatRequest(BaseModel):
@@ -95,10 +120,20 @@ class ChatRequest(BaseModel):
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=MAX_HISTORY + 1)]
     filters: FiltersIn | None = None
     stream: bool = Field(False, description="Server-Sent Events instead of one JSON object.")
+    conversation_id: Annotated[Text, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="A stored conversation of your key (POST /v1/conversations): send "
+        "only the new user message; the history is loaded and both turns are appended.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_visibility(cls, data: Any) -> Any:
+        return refuse_visibility(data)
 
     @model_validator(mode="after")
     def _conversation(self) -> ChatRequest:
         check_conversation(self.messages)
+        if self.conversation_id is not None and len(self.messages) != 1:
+            raise ValueError("with conversation_id send only the new user message")
         return self
 
 
@@ -117,7 +152,9 @@ class ChatResponse(BaseModel):
         "query": "Quanto vale il bando Ponti di Innovazione?",
         "timings": {"retrieve_ms": 12.1, "answer_ms": 1.3, "total_ms": 14.0}}]})
 
-    answer_id: str = Field(description="Refer to it in POST /v1/feedback.")
+    answer_id: str = Field(description="Refer to it in POST /v1/feedback (in a stored "
+                           "conversation it is also the answer's message_id).")
+    conversation_id: str | None = Field(None, description="Set when the turn was stored.")
     answer: str
     citations: list[Citation]
     grounded: bool = Field(description="False: the sources do not answer the question.")
@@ -135,9 +172,15 @@ class SearchRequest(BaseModel):
         {"query": "dispositivi per la terapia respiratoria", "k": 5,
          "filters": {"doc_type": "member"}}]})
 
-    query: Annotated[Text, Field(min_length=1, max_length=MAX_QUESTION_CHARS)]
+    query: Annotated[Text, Field(min_length=1, max_length=MAX_QUESTION_CHARS),
+                     AfterValidator(check_question_cost)]
     k: int | None = Field(None, ge=1, le=50, description="Default: the server's top_k.")
     filters: FiltersIn | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_visibility(cls, data: Any) -> Any:
+        return refuse_visibility(data)
 
 
 class SearchHit(RetrievedChunk):
@@ -218,7 +261,8 @@ class FeedbackIn(BaseModel):
         {"answer_id": "5f0c6a1e9d2b4c8f8a1e2b3c4d5e6f70", "rating": "up",
          "comment": "Chiara e completa"}]})
 
-    answer_id: Annotated[Text, Field(min_length=1, max_length=64)]
+    answer_id: Annotated[Text, Field(min_length=1, max_length=64, validation_alias=AliasChoices(
+        "answer_id", "message_id"), description="Or message_id: the answer's id.")]
     rating: Literal["up", "down"]
     comment: Annotated[Text, Field(max_length=2000)] | None = None
 

@@ -12,17 +12,18 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 
-from assistant.api.feedback import FeedbackStore
-from assistant.api.limits import RateLimiter
+from assistant.api.limits import BAD_KEYS_PER_MINUTE, RateLimiter
 from assistant.api.metrics import Metrics
+from assistant.appdb import AppDB, FeedbackStore
 from assistant.facade import Assistant
 from assistant.healthcheck import store_unavailable
 from assistant.models import Answer, Caller, Filters
@@ -52,7 +53,7 @@ class KeyRing:
 
 @dataclass
 class Service:
-    """Everything a request needs; ``assistant``/``feedback``/``executor`` come with the
+    """Everything a request needs; ``assistant``/``db``/``executor`` come with the
     lifespan, the rest with the app."""
 
     settings: Settings
@@ -60,9 +61,23 @@ class Service:
     limiter: RateLimiter
     keys: KeyRing
     assistant: Assistant | None = None
-    feedback: FeedbackStore | None = None
+    db: AppDB | None = None
     executor: ThreadPoolExecutor | None = None
     owns_assistant: bool = True
+    # the website sync worker (assistant.api.routes_sync.SyncJobs), set by its attach()
+    sync_jobs: object | None = None
+    # signs the end user the UI forwards (assistant.api.identity)
+    client_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    bad_keys: RateLimiter = field(default_factory=lambda: RateLimiter(BAD_KEYS_PER_MINUTE))
+
+    @property
+    def feedback(self) -> FeedbackStore | None:
+        return self.db.feedback if self.db is not None else None
+
+    def database(self) -> AppDB:
+        if self.db is None:
+            raise HTTPException(503, "the service is starting")
+        return self.db
 
     @property
     def ready(self) -> bool:
@@ -114,17 +129,22 @@ class Service:
                 yield item
 
     # -- answers ---------------------------------------------------------------------
-    def answer(self, messages: Sequence[Message], caller: Caller,
-               filters: Filters | None) -> tuple[str, Answer]:
+    def answer(self, messages: Sequence[Message], caller: Caller, filters: Filters | None,
+               conversation_id: str | None = None) -> tuple[str, Answer]:
         """Blocking: answer and record it (for feedback); returns ``(answer_id, answer)``."""
         ans = self.core().ask(list(messages), caller, filters)
-        return self.record(messages, caller, ans), ans
+        return self.record(messages, caller, ans, conversation_id), ans
 
-    def record(self, messages: Sequence[Message], caller: Caller, ans: Answer) -> str:
-        """Blocking: store the answer under a new id and count it in the metrics."""
+    def record(self, messages: Sequence[Message], caller: Caller, ans: Answer,
+               conversation_id: str | None = None) -> str:
+        """Blocking: store the answer under a new id (and, in a stored conversation, the
+        question and answer as its next two messages) and count it in the metrics."""
         answer_id = uuid.uuid4().hex
-        if self.feedback is not None:
-            self.feedback.record_answer(answer_id, caller, messages[-1].content, ans)
+        if self.db is not None:
+            self.db.feedback.record_answer(answer_id, caller, messages[-1].content, ans)
+            if conversation_id is not None:
+                self.db.conversations.append(conversation_id, caller.key_id,
+                                             messages[-1].content, answer_id, ans)
         self.metrics.observe_answer(ans)
         return answer_id
 

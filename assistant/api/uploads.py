@@ -10,24 +10,30 @@ gets loaded and indexed, so its content hash matches and the next ingest is a no
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
 
 from assistant.ingest.index import Index, IngestReport
-from assistant.ingest.load import SUPPORTED, LoadError, load_file, profile_mapping
+from assistant.ingest.load import (
+    SUPPORTED,
+    DocumentTooLarge,
+    LoadError,
+    csv_rows,
+    load_file,
+    profile_mapping,
+)
+from assistant.ingest.safe_yaml import YamlRefused, load_front_matter
 from assistant.models import Document
 from assistant.settings import Settings
 
 UPLOADS = "uploads"
+_HEADING = re.compile(r"^#\s+\S", re.MULTILINE)
 _CONVERTED = {".txt", ".html", ".htm", ".pdf", ".docx"}
 
 
@@ -49,9 +55,17 @@ def is_upload(source: str) -> bool:
     return source.startswith(UPLOADS + "/")
 
 
+def check_length(text: str, settings: Settings) -> None:
+    """413 for more text than ``ASSISTANT_MAX_DOC_CHARS``, before any chunking."""
+    if len(text) > settings.max_doc_chars:
+        raise UploadError(f"document too long: {len(text):,} characters of text (at most "
+                          f"{settings.max_doc_chars:,})", status=413)
+
+
 def from_json(doc_id: str, title: str, text: str, doc_type: str,
-              metadata: dict[str, Any]) -> tuple[str, bytes]:
+              metadata: dict[str, Any], settings: Settings) -> tuple[str, bytes]:
     """(extension, file content) for a document given as JSON."""
+    check_length(text, settings)
     if doc_type == "member":
         meta = {"id": doc_id, "doc_type": "member", "name": title, **metadata}
     else:
@@ -69,16 +83,25 @@ def from_file(doc_id: str, filename: str, raw: bytes, visibility: str | None,
     extra = {"visibility": visibility} if visibility else {}
     if ext in (".md", ".markdown"):
         try:
-            post = frontmatter.loads(raw.decode("utf-8-sig"))
+            post = load_front_matter(raw.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             raise UploadError(f"not valid UTF-8 (byte {exc.start})") from exc
-        except Exception as exc:  # frontmatter raises yaml and value errors alike
-            raise UploadError(f"malformed front matter: {str(exc).splitlines()[0]}") from exc
-        return ".md", _markdown({**post.metadata, **extra, "id": doc_id}, post.content)
+        except YamlRefused as exc:
+            raise UploadError(f"front matter: {exc}") from None
+        except Exception:  # frontmatter raises value errors of its own
+            raise UploadError("malformed front matter") from None
+        check_length(post.content, settings)
+        meta = {**post.metadata, **extra, "id": doc_id}
+        if not meta.get("title") and not _HEADING.search(post.content):
+            # else the title would be the name of the file it is saved under
+            meta["title"] = _title_from(filename)
+        return ".md", _markdown(meta, post.content)
     if ext in (".yaml", ".yml", ".csv"):
         data = _member_mapping(raw, ext)
+        check_length(str(data.get("description") or ""), settings)
         return ".yaml", _yaml({**data, **extra, "id": doc_id}).encode()
     doc = _load_detached(filename, raw, settings)
+    check_length(doc.text, settings)
     meta = {k: v for k, v in doc.metadata.items() if v not in (None, "", [])}
     return ".md", _markdown({"id": doc_id, "title": doc.title, **meta, **extra}, doc.text)
 
@@ -106,13 +129,16 @@ def save_and_load(index: Index, doc_id: str, ext: str, content: bytes) -> Docume
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(content)
-    except OSError as exc:  # a read-only or full corpus volume: say so, it is not the client
-        raise UploadError(f"cannot save under {folder}: {exc.strerror or exc}", 507) from exc
+    except OSError as exc:  # a read-only or full corpus volume: say so (not where it is)
+        raise UploadError(f"cannot save the upload in the corpus folder: "
+                          f"{exc.strerror or 'storage error'}", 507) from exc
     try:
         docs = load_like_ingest(index, tmp)
         if len(docs) != 1 or docs[0].doc_id != doc_id:
             raise UploadError("the file must hold exactly one document")
         os.replace(tmp, target)
+    except DocumentTooLarge as exc:
+        raise UploadError(str(exc), 413) from exc
     except LoadError as exc:
         raise UploadError(str(exc)) from exc
     finally:
@@ -144,7 +170,10 @@ def _member_mapping(raw: bytes, ext: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise UploadError(f"not valid UTF-8 (byte {exc.start})") from exc
     if ext == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
+        try:
+            rows = csv_rows(text)
+        except LoadError as exc:
+            raise UploadError(str(exc)) from exc
         if len(rows) != 1:
             raise UploadError("a CSV upload must hold exactly one member row")
         return {k.strip(): (v or "").strip() for k, v in rows[0].items() if k}
@@ -162,9 +191,19 @@ def _load_detached(filename: str, raw: bytes, settings: Settings) -> Document:
         path.write_bytes(raw)
         try:
             docs = load_file(path, Path(tmpdir), settings.max_file_bytes,
-                             repair=settings.repair_scraped_text)
+                             repair=settings.repair_scraped_text,
+                             max_chars=settings.max_doc_chars)
+        except DocumentTooLarge as exc:
+            raise UploadError(str(exc), 413) from exc
         except LoadError as exc:
             raise UploadError(str(exc)) from exc
     if len(docs) != 1:
         raise UploadError("the file must hold exactly one document")
     return docs[0]
+
+
+def _title_from(filename: str) -> str:
+    """A readable title from an upload's own file name: ``relazione_2025-v2.md`` ->
+    ``relazione 2025 v2``."""
+    words = re.sub(r"[_\-.]+", " ", Path(filename).stem).split()
+    return " ".join(words)[:200] or "Documento senza titolo"

@@ -12,6 +12,7 @@ import sys
 
 import typer
 
+from assistant.cli.appdb import conversations_app, insights_app
 from assistant.cli.ask import ask
 from assistant.cli.check import check_command
 from assistant.cli.draft import draft_command
@@ -19,6 +20,7 @@ from assistant.cli.evaluate import eval_app
 from assistant.cli.index import ingest, stats
 from assistant.cli.members import members_command
 from assistant.cli.serve import serve
+from assistant.cli.sync import sync_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Cited answers over the cluster's news and member profiles.")
@@ -29,7 +31,10 @@ app.command()(serve)
 app.command(name="draft")(draft_command)
 app.command(name="members")(members_command)
 app.command(name="check")(check_command)
+app.command(name="sync")(sync_command)
 app.add_typer(eval_app, name="eval")
+app.add_typer(conversations_app, name="conversations")
+app.add_typer(insights_app, name="insights")
 
 
 def main() -> None:  # pragma: no cover

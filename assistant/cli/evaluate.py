@@ -83,11 +83,17 @@ def _print_retrieval(result: dict[str, Any]) -> None:
 def directory(
     index: Annotated[Path | None, typer.Option(help="Index folder (ingested).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    questions: Annotated[Path | None, typer.Option(
+        help="Question file (default: evals/directory_questions.jsonl).")] = None,
+    everyday: Annotated[bool, typer.Option(
+        "--everyday", help="Use evals/directory_everyday.jsonl.")] = False,
+    split: Annotated[str, typer.Option(help="dev, heldout or all.")] = "all",
 ) -> None:
     """Member-directory questions: precision/recall of the member set, false routing."""
-    from evals.directory import main
+    from evals.directory import EVERYDAY, QUESTIONS, main
 
-    raise typer.Exit(main(index, as_json))
+    path = questions or (EVERYDAY if everyday else QUESTIONS)
+    raise typer.Exit(main(index, as_json, path, split))
 
 
 @eval_app.command("answers")
@@ -114,5 +120,79 @@ def answers(
             fail(str(exc))
     if as_json:
         print(json.dumps(summary_json(report), ensure_ascii=False))
+        return
+    print_report(report)
+
+
+def _span(text: str, option: str) -> range:
+    try:
+        a, b = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise typer.BadParameter(f"{option} takes A:B (article numbers), not {text!r}") from None
+    if not 0 <= a < b:
+        raise typer.BadParameter(f"{option} needs 0 <= A < B, got {text!r}")
+    return range(a, b)
+
+
+@eval_app.command("squad")
+def squad(
+    file: Annotated[Path, typer.Argument(help="A SQuAD-format JSON file.", exists=True,
+                                         dir_okay=False)],
+    articles: Annotated[str, typer.Option(help="Articles A:B to index and ask.")] = "0:12",
+    n: Annotated[int, typer.Option("--n", min=1, help="Questions sampled (seeded).")] = 400,
+    negatives: Annotated[str | None, typer.Option(
+        help="Articles C:D not indexed: their questions should be refused.")] = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Offline answers on SQuAD questions: gold span in the answer, refusals, baselines."""
+    from evals.squad_answers import run
+
+    arts = _span(articles, "--articles")
+    negs = _span(negatives, "--negatives") if negatives else None
+    if negs is not None and set(arts) & set(negs):
+        raise typer.BadParameter("--negatives must not overlap --articles")
+    labels = {"embed": "Embedding passages", "index": "Indexing", "ask": "Questions"}
+    with progress_bar(labels, transient=as_json, eta=False) as progress:
+        result = run(file, arts, n, negs, seed, progress=progress)
+    if as_json:
+        print(json.dumps(result))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"SQuAD answers: articles {result['articles']}, "
+                    f"{result['n_questions']} questions, {result['n_negatives']} negatives")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for key, value in result.items():
+        if isinstance(value, float):
+            t.add_row(key.replace("_", " "), f"{value:.3f}" if value <= 1 else f"{value:.1f}")
+    Console().print(t)
+
+
+@eval_app.command("drafts")
+def drafts(
+    split: Annotated[str, typer.Option(
+        help="Topics to brief: dev (tuning), heldout (never tuned on) or all.")] = "all",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index: Annotated[Path | None, typer.Option(
+        help="Demo index folder (default: the configured index; ingested if stale).")] = None,
+) -> None:
+    """Offline staff briefs on evals/draft_topics.jsonl: key facts, lead on intent,
+    fragments, time per brief (see docs/evaluation.md)."""
+    from evals.answers_run import EvalSetupError
+    from evals.drafts import SPLITS, print_report, run
+
+    if split not in SPLITS:
+        fail(f"--split must be one of {', '.join(SPLITS)}", ExitCode.USAGE)
+    try:
+        report = run(split, index)
+    except EvalSetupError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps({k: v for k, v in report.items() if k != "topics"}
+                         | {"topics": [{k: v for k, v in t.items() if k != "markdown"}
+                                       for t in report["topics"]]}, ensure_ascii=False))
         return
     print_report(report)

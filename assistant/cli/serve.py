@@ -19,12 +19,22 @@ def serve(
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder (for uploads).")] = None,
     ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Serve the chat UI at / "
                                      "(see docs/ui.md).")] = True,
+    sync_every: Annotated[str | None, typer.Option(help="Sync ASSISTANT_SYNC_SOURCES now and "
+                                                   "then this often, e.g. 6h.")] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs, see docs/api.md) and the chat UI at /."""
     from assistant.api.server import ServeError
     from assistant.api.server import serve as run_server
+    from assistant.settings import parse_duration
 
+    settings = settings_for(index, corpus)
+    if sync_every is not None:
+        try:
+            parse_duration(sync_every)
+        except ValueError as exc:
+            fail(str(exc))
+        settings = settings.model_copy(update={"sync_every": sync_every})
     try:
-        run_server(settings_for(index, corpus), host, port, workers, ui=ui)
+        run_server(settings, host, port, workers, ui=ui)
     except ServeError as exc:
         fail(str(exc), exc.code)

@@ -156,6 +156,11 @@ def compose(q: DirectoryQuery, rows: Sequence[MemberRow],
         text = f"{head}: {', '.join(items)}."
     else:
         text = head + ":\n" + "\n".join(f"- {i}" for i in items)
+    if q.guessed and q.filter.sectors:  # say how an unknown word was read, to be corrected
+        sector = q.filter.sectors[-1]
+        text += (f" (Condition applied: sector '{SECTOR_EN.get(sector, sector)}' for "
+                 f"'{q.guessed}'.)" if q.lang == "en" else
+                 f" (Condizione applicata: settore «{sector}» per «{q.guessed}».)")
     if public_only:
         text += ("\n\n" if len(items) > INLINE_MAX else " ") + PUBLIC_ONLY[q.lang]
     return text, chunks

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_ITALIAN
 from pydantic import BaseModel, Field
 
+from assistant.directory.numbers import normalise_numbers
 from assistant.directory.table import MemberFilter
 from assistant.directory.vocab import CITY_FORMS, KIND_FORMS, PLACE_FORMS, SECTOR_FORMS, forms_index
 from assistant.text import detect_language, fold, words
@@ -30,7 +31,22 @@ SectorMatch = Callable[[str, Sequence[str]], "str | None"]
 _COUNT = re.compile(r"\b(quant[ie]|how many|number of|numero (?:di|dei|degli|delle)|count)\b")
 _LIST = re.compile(r"\b(qual[ie]?|elenc\w*|lista|list|which|what|chi|mostra\w*|show|dimmi|"
                    r"tell me|ci sono|c'e|are there|is there|give me|dammi|who|find|trova\w*|"
-                   r"cerca\w*|^che)\b")
+                   r"cerca\w*|^che|fammi vedere|fatemi vedere|abbiamo|avete|mi servono|"
+                   r"mi serve|vorrei vedere|indica\w*|do we have|do you have)\b")
+# words that name an event, a call or a project: the question is about an article,
+# whatever else it says ("quali aziende hanno partecipato alla missione a Boston?")
+_EVENT = re.compile(r"\b(partecip\w*|preso parte|took part|attend\w*|mission\w*|forum|band[oi]|"
+                    r"progett\w*|project\w*|studio|study|event[oi]?|events?|fier[ae]|expo|"
+                    r"vint[oiae]|vinc\w*|won|winners?|espost\w*|exhibit\w*|firmat\w*|signed|"
+                    r"nuov[ie]|new|ottenut\w*|finanziat\w*|funded|premiat\w*|"
+                    r"selezionat\w*|selected|workshop|webinar|summit|delegazion\w*|"
+                    r"delegations?|stand|accord[oi]|agreements?|candidat\w*|hackathon|"
+                    r"graduatori\w*|indagine|survey|entrat[ie]|joined|aderito|consiglio|"
+                    r"academy|day|round|licenz\w*|premio|award\w*)\b")
+# "quali di questi ...": about the previous answer's list, not the whole directory
+ANAPHORA = re.compile(r"\b(di questi|di queste|tra questi|tra queste|fra questi|fra queste|"
+                      r"questi|queste|di loro|tra loro|fra loro|of these|of those|of them|"
+                      r"among them|among these|these|those|they)\b")
 _WHO = re.compile(r"\b(chi|who)\b")
 _NEGATION = re.compile(r"\b(non|not|no|tranne|eccetto|esclus[eio]|except|excluding|without|"
                        r"senza|other than)\b")
@@ -57,7 +73,15 @@ _GENERIC = _set(
     "based located headquartered working work works active operating operate operates involved "
     "focused focus focusing specialised specialized specializing specialising field fields "
     "sector sectors region regions city part belong belonging do does have has total overall "
-    "currently please can you could would like know us from our are were is")
+    "currently please can you could would like know us from our are were is "
+    # verbs, politeness and filler that carry no condition
+    "aderiscono aderisce aderenti fanno fa fare hanno ha abbiamo avete hai sono e c ce vedere "
+    "fammi fatemi mi servono serve servirebbe cerco cerca voglio vorrei curioso curiosa "
+    "interessa interessano elencami mostrarmi indicami indicare dirmi sapere conoscere "
+    "rete network tutti tutte tutto ogni esistono esiste risultano risulta figurano "
+    "lavorare occuparsi occupano trattano tratta quali chi riguardano nati deal deals dealing "
+    "see need want get have we you any do does associati aderiscono sedi hanno ecco "
+    "italia italiani italiane italy italian presso vitalia's")
 _IGNORED = _GENERIC | _MEMBER_NOUNS | {fold(w) for w in (*STOPWORDS_ITALIAN, *STOPWORDS_EN)}
 _EN_WORDS = _set("which what who how many list show members member companies company "
                       "universities hospitals foundations associations institutes founded "
@@ -111,6 +135,8 @@ class DirectoryQuery(BaseModel):
     source: Literal["rules", "llm"] = "rules"
     fuzzy: bool = Field(default=False,
                         description="A sector came from embeddings, not the vocabulary.")
+    guessed: str | None = Field(default=None,
+                                description="The words read as that sector by embeddings.")
 
 
 @dataclass
@@ -137,7 +163,7 @@ class _Scan:
 def normalise(question: str) -> str:
     """Folded, one space between words, typographic quotes unified."""
     text = fold(question).replace("\u2019", "'").replace("`", "'")
-    return re.sub(r"\s+", " ", text).strip()
+    return normalise_numbers(re.sub(r"\s+", " ", text).strip())
 
 
 def _bounds(scan: _Scan, rules: tuple[tuple[re.Pattern[str], Callable[[int, int], tuple[
@@ -164,7 +190,14 @@ def _sector_mode(question: str, sectors: list[tuple[int, str]]) -> Literal["any"
 
 
 def _leftover(scan: _Scan) -> list[str]:
-    return [w for w in (fold(x) for x in words(scan.text)) if w not in _IGNORED]
+    return [w for w in (fold(x) for x in words(scan.text))
+            if w not in _IGNORED and not w.isdigit()]
+
+
+def _names(question: str) -> set[str]:
+    """Folded capitalised words after the first one: proper names ("Osaka", "MEDICA")."""
+    toks = words(question)
+    return {fold(w) for w in toks[1:] if w[:1].isupper()}
 
 
 def _values(scan: _Scan, pairs: list[tuple[str, str]]) -> list[str]:
@@ -198,9 +231,9 @@ def parse(question: str, sectors: Sequence[str], cities: Sequence[str],
     maps an unknown phrase to one of ``sectors`` (embeddings) or returns None.
     """
     text = normalise(question)
-    intent: Intent | None = ("count" if _COUNT.search(text)
-                             else "list" if _LIST.search(text) else None)
-    if intent is None or _NEGATION.search(text) or _RELATION.search(text):
+    # no question word ("Soci lombardi che fanno diagnostica") still asks for a list
+    intent: Intent = "count" if _COUNT.search(text) else "list"
+    if _NEGATION.search(text) or _RELATION.search(text) or ANAPHORA.search(text):
         return None
     scan = _Scan(text)
     scan.take(_COUNT)
@@ -209,7 +242,11 @@ def parse(question: str, sectors: Sequence[str], cities: Sequence[str],
     if fields is None:
         return None
     nouns = any(w in _MEMBER_NOUNS for w in words(scan.text))
+    if _EVENT.search(scan.text):
+        return None
     rest = _leftover(scan)
+    if set(rest) & (_names(question) - {"vitalia"}):
+        return None  # an unknown proper name: the question is about that
     if rest:
         sector = (match_sector(" ".join(rest), sectors)
                   if match_sector and len(rest) <= MAX_FUZZY_WORDS else None)
@@ -221,7 +258,8 @@ def parse(question: str, sectors: Sequence[str], cities: Sequence[str],
     # "chi si occupa di X?" names no member noun, but only members can answer it
     if not (nouns or flt.kinds or (_WHO.search(text) and not flt.is_empty())):
         return None
-    return DirectoryQuery(intent=intent, filter=flt, lang=language(question), fuzzy=bool(rest))
+    return DirectoryQuery(intent=intent, filter=flt, lang=language(question), fuzzy=bool(rest),
+                          guessed=" ".join(rest) or None)
 
 
 def language(question: str) -> str:
@@ -232,10 +270,8 @@ def language(question: str) -> str:
 
 
 def looks_like_directory(question: str) -> bool:
-    """Cheap pre-check (no embeddings, no LLM): a list/count word and a member noun or kind."""
+    """Cheap pre-check (no embeddings, no LLM): a member noun or a kind."""
     text = normalise(question)
-    if not (_COUNT.search(text) or _LIST.search(text)):
-        return False
     toks = set(words(text))
     return bool(toks & _MEMBER_NOUNS) or any(
         re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text) for f, _ in _KINDS)

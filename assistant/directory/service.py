@@ -58,6 +58,21 @@ class Directory:
                 q = self._parse(standalone, caller)
         return q
 
+    def parse_question(self, question: str, caller: Caller) -> DirectoryQuery | None:
+        """One standalone question, read with the caller's vocabulary (no history)."""
+        return self._parse(question, caller)
+
+    def passage(self, visibilities: Sequence[str], chunk_id: str) -> RetrievedChunk:
+        """One indexed passage from the caller's lexical tier, shaped like a retrieval hit."""
+        return _chunk(self.index.lexical.tier(tuple(visibilities)), chunk_id)
+
+    def doc_passages(self, doc_id: str, visibilities: Sequence[str]) -> list[RetrievedChunk]:
+        """Every passage of one document the caller may see, in document order."""
+        tier = self.index.lexical.tier(tuple(visibilities))
+        cids = sorted((cid for cid, row in tier.rows.items() if row.doc_id == doc_id),
+                      key=lambda cid: tier.rows[cid].start)
+        return [_chunk(tier, cid) for cid in cids]
+
     def _parse(self, question: str, caller: Caller) -> DirectoryQuery | None:
         vis = caller.visibilities
         sectors = sorted(set(self.table.sectors(vis)) | set(SECTOR_FORMS))

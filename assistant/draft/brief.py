@@ -1,35 +1,29 @@
 """The offline brief: working material for a writer, not an article.
 
 Without a language model nothing is written: the brief quotes the sources'
-sentences verbatim, grouped by subtopic (a keyword clustering of the sources'
-titles), and lists the people, organisations, figures and dates of the quoted
-passages, the related member profiles and the numbered sources. Every item
-carries the ``[n]`` of its source. Sentences addressed to an AI are never quoted
-(see ``rag.extractive``).
+sentences verbatim, chosen and ordered by what the topic asks (results, a call,
+an event, a profile: see :mod:`assistant.draft.intent` and
+:mod:`assistant.draft.rank`), grouped by document with the most relevant first,
+and lists the people, organisations, figures and dates of the quoted passages,
+the related member profiles and the numbered sources. The suggested title is
+built from the first group's facts. Every item carries the ``[n]`` of its
+source. Sentences addressed to an AI are never quoted (see ``rag.extractive``).
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.draft import extract
+from assistant.draft import extract, intent, rank
 from assistant.draft.render import neutral
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import RetrievedChunk
 from assistant.rag import extractive
-from assistant.text import analyze, words
+from assistant.text import sentence_spans
 
-MAX_PER_DOC = 3
 MAX_GROUPS = 7
 MAX_ITEMS = 12
-MAX_FACT_CHARS = 320
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_STARTS = re.compile(r"[«\"'(]?[A-ZÀ-ÖØ-Þ]|\d+(?:[.,]\d+)*\s?(?:%|[a-zà-ÿ])")
-_GENERIC = frozenset(analyze("cluster vitalia soci socio notizie nuovi nuove riservato", "it")
-                     + analyze("cluster vitalia members member news new", "en"))
+TITLE_FIGURES = 3
 
 LABELS = {
     "it": {"header": "# Bozza di lavoro (brief) — non è un articolo",
@@ -44,7 +38,7 @@ LABELS = {
                        "nelle fonti): non pubblicarli senza verifica",
            "offline": "*Modalità offline: senza modello linguistico si ottiene un brief, "
                       "non un testo redatto.*",
-           "any": "tutto"},
+           "any": "tutto", "and": "e"},
     "en": {"header": "# Working brief — not an article",
            "note": "*Starting material for a writer: every fact is a sentence quoted verbatim "
                    "from a source, with its number [n]. Check and rewrite before publishing.*",
@@ -56,7 +50,7 @@ LABELS = {
                        "sources): do not publish it unchecked",
            "offline": "*Offline mode: without a language model you get a brief, not a "
                       "written text.*",
-           "any": "all"},
+           "any": "all", "and": "and"},
 }
 
 
@@ -67,110 +61,56 @@ class Fact:
     score: float
     doc_id: str
     date: str
+    rank: int = 0  # the rank of its document: facts of one document form one group
 
 
-def select_facts(topic: str, lang: str, chunks: Sequence[RetrievedChunk],
-                 limit: int) -> list[Fact]:
-    """Best sentences: first the best of each document (so the brief covers many), then
-    the best of the rest, at most three a document; no near-duplicates, table rows,
-    fragments or sentences addressed to an AI."""
-    by_doc: dict[str, list[tuple[float, extractive.Candidate]]] = {}
-    years = set(_YEAR.findall(topic))
-    for c in extractive.candidates(topic, lang, list(chunks)):
-        text = extract.clean(c.text).lstrip("-*•> ")
-        if (not 40 <= len(text) <= MAX_FACT_CHARS or not _STARTS.match(text)
-                or text.endswith(":")):
-            continue  # table rows, list fragments, run-on paragraphs
-        by_doc.setdefault(chunks[c.source].doc_id, []).append((c.score + _bonus(c, years), c))
-    for cands in by_doc.values():
-        cands.sort(key=lambda sc: -sc[0])
-    docs = sorted(by_doc, key=lambda d: -by_doc[d][0][0])
-    # first the best sentence of each document (coverage), then the best of the rest
-    chosen = [by_doc[d].pop(0) for d in docs[:limit]]
-    per = Counter(chunks[c.source].doc_id for _, c in chosen)
-    for sc in sorted((x for d in docs for x in by_doc[d]), key=lambda x: -x[0]):
-        if len(chosen) >= limit:
-            break
-        doc = chunks[sc[1].source].doc_id
-        if per[doc] < MAX_PER_DOC and not any(
-                _jaccard(sc[1].terms, o.terms) > 0.5 for _, o in chosen):
-            chosen.append(sc)
-            per[doc] += 1
-    return [Fact(c.source + 1, _tidy(c.text), s, chunks[c.source].doc_id,
-                 str(chunks[c.source].metadata.get("date") or "")) for s, c in chosen]
-
-
-def _bonus(c: extractive.Candidate, years: set[str]) -> float:
-    # figures and an article's opening sentences are what a writer needs first; with
-    # a year in the topic, sentences about that year rather than others
-    bonus = (0.08 if any(ch.isdigit() for ch in c.text) else 0.0) + (0.1 if c.start < 250
-                                                                     else 0.0)
-    if years:
-        said = set(_YEAR.findall(c.text))
-        bonus += 0.1 if said & years else (-0.1 if said else 0.0)
-    return bonus
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _tidy(text: str) -> str:
-    text = neutral(extract.clean(text)).lstrip("-*• ").strip()
-    return text if text[-1:] in ".!?…" else text + "."
-
-
-def title_keys(title: str, skip: set[str]) -> list[str]:
-    """Capitalised words of a title (places, events, programmes), minus ``skip`` stems."""
-    out: list[str] = []
-    for w in words(title):
-        stems = analyze(w, "it") + analyze(w, "en")
-        if w[:1].isupper() and not w.isdigit() and len(w) > 2 and stems \
-                and not set(stems) & skip and w not in out:
-            out.append(w)
+def select_facts(topic: str, lang: str, chunks: Sequence[RetrievedChunk], limit: int,
+                 want: intent.Intent | None = None) -> list[Fact]:
+    """The brief's facts in order: the documents that best answer what the topic asks
+    first (see :mod:`assistant.draft.rank`), the most informative sentences first
+    within a document."""
+    want = want or intent.detect(topic)
+    out = []
+    for s, r in rank.select(topic, lang, want, chunks, limit):
+        c = s.cand
+        out.append(Fact(c.source + 1, _tidy(c.text), s.score, s.doc_id,
+                        str(chunks[c.source].metadata.get("date") or ""), r))
     return out
 
 
-def group_facts(facts: Sequence[Fact], chunks: Sequence[RetrievedChunk], topic: str,
-                lang: str) -> list[tuple[str, list[Fact]]]:
-    """Facts grouped by subtopic, a simple keyword clustering: documents whose titles
-    share a capitalised keyword ("Giappone", "Forum") form one group, labelled by the
-    shared keywords; the topic's own words say nothing and are ignored."""
-    skip = set(analyze(topic, lang)) | set(analyze(topic, "it")) | _GENERIC
+def _tidy(text: str) -> str:
+    # a list item keeps its ";" or ":" in the source: a fact ends with a full stop
+    text = neutral(extract.clean(text)).lstrip("-*• ").strip().rstrip(";,:– ").rstrip()
+    return text if text[-1:] in ".!?…»\"" else text + "."
+
+
+def group_facts(facts: Sequence[Fact], chunks: Sequence[RetrievedChunk], lang: str
+                ) -> list[tuple[str, list[Fact]]]:
+    """Facts grouped by document (one event, call or story), in the facts' order:
+    the most relevant document first; documents past ``MAX_GROUPS`` share a last
+    group. Each group is labelled by its document's title."""
     titles = {c.doc_id: c.title for c in chunks}
-    docs = list(dict.fromkeys(f.doc_id for f in facts))  # most relevant first
-    keys = {d: title_keys(titles.get(d, ""), skip) for d in docs}
-    groups: list[list[str]] = []
-    for d in docs:
-        # join the group whose first document shares a keyword (no chaining)
-        home = next((g for g in groups if set(keys[d]) & set(keys[g[0]])), None)
-        if home is None:
-            groups.append([d])
-        else:
-            home.append(d)
+    docs = list(dict.fromkeys(f.doc_id for f in facts))
     out: list[tuple[str, list[Fact]]] = []
     rest: list[Fact] = []
-    for g in groups:
-        gf = sorted((f for f in facts if f.doc_id in g), key=lambda f: (f.date, f.source))
-        label = _label(g, keys, titles)
-        if not label or (len(out) >= MAX_GROUPS - 1 and len(groups) > MAX_GROUPS):
+    for i, d in enumerate(docs):
+        gf = [f for f in facts if f.doc_id == d]
+        if i >= MAX_GROUPS - 1 and len(docs) > MAX_GROUPS:
             rest += gf
-            continue
-        out.append((label, gf))
+        else:
+            out.append((_label(titles.get(d, "")), gf))
     if rest:
         out.append((LABELS[lang]["other"], rest))
     return out
 
 
-def _label(group: list[str], keys: dict[str, list[str]], titles: dict[str, str]) -> str:
-    # several documents: their shared keywords; one: its title, up to the colon
-    if len(group) == 1:
-        head, _, tail = titles.get(group[0], "").partition(":")
-        label = head if len(head.split()) >= 2 or not tail else tail.strip()
-        label = label[:1].upper() + label[1:]
-        return label if len(label) <= 70 else label[:69].rsplit(" ", 1)[0] + "…"
-    counts = Counter(k for d in group for k in keys[d])
-    return " · ".join([k for k, n in counts.most_common() if n > 1][:2])
+def _label(title: str) -> str:
+    # a document's title, up to the colon when the part before it says enough
+    head, _, tail = title.partition(":")
+    label = head if len(head.split()) >= 3 or not tail else title
+    label = label.strip()
+    label = label[:1].upper() + label[1:]
+    return label if len(label) <= 90 else label[:89].rsplit(" ", 1)[0] + "…"
 
 
 def mention_lines(m: extract.Mentions, lang: str, quoted_text: str = "") -> list[str]:
@@ -203,16 +143,19 @@ def compose(topic: str, lang: str, facts: Sequence[Fact], chunks: Sequence[Retri
             ) -> str:
     """The brief's Markdown body with ``[n]`` = 1-based index into ``chunks + members``."""
     lab = LABELS[lang]
-    title = neutral(topic[:1].upper() + topic[1:])
     lines = [lab["header"], "", lab["note"]] + (["", lab["offline"]] if offline_note else [])
     lines += ["", f"- **{lab['topic']}:** {neutral(topic)}"]
     lines += [f"- **{lab[k]}:** {neutral(v)}" for k, v in scope.items()]
-    lines += [f"- **{lab['title']}:** {title}"]
+    title = suggested_title(facts, chunks, lang)
+    if title:
+        lines += [f"- **{lab['title']}:** {neutral(title)}"]
     if any(chunks[f.source - 1].metadata.get("visibility") == "members" for f in facts):
         lines += ["", f"> {lab['reserved']}."]
     lines += ["", lab["facts"]]
-    for label, group in group_facts(facts, chunks, topic, lang):
-        lines += ["", f"### {neutral(label)}", ""] if label else [""]
+    dates = {c.doc_id: str(c.metadata.get("date") or "") for c in chunks}
+    for label, group in group_facts(facts, chunks, lang):
+        date = dates.get(group[0].doc_id, "") if label != lab["other"] else ""
+        lines += ["", f"### {neutral(label)}" + (f" ({date})" if date else ""), ""]
         lines += [f"- {f.text} [{f.source}]" for f in group]
     used = sorted({f.source for f in facts})
     found = extract.mentions((n, _quotable(chunks[n - 1].text)) for n in used)
@@ -223,6 +166,37 @@ def compose(topic: str, lang: str, facts: Sequence[Fact], chunks: Sequence[Retri
         lines += ["", lab["members"], ""]
         lines += [member_line(len(chunks) + i + 1, c) for i, c in enumerate(members)]
     return "\n".join(lines)
+
+
+def suggested_title(facts: Sequence[Fact], chunks: Sequence[RetrievedChunk], lang: str
+                    ) -> str:
+    """A headline from the first group's facts: its document's subject (the title up to
+    the colon) and the counts and amounts its facts state ("78 incontri B2B, 130
+    partecipanti"); without them, the first fact shortened. Empty without facts."""
+    if not facts:
+        return ""
+    first = [f for f in facts if f.doc_id == facts[0].doc_id]
+    title = next((c.title for c in chunks if c.doc_id == facts[0].doc_id), "")
+    head = title.split(":", 1)[0].strip() if ":" in title else ""
+    figs: list[str] = []
+    for f in first:
+        amounts = [m.group().strip() for m in extract.MONEY.finditer(extract.clean(f.text))]
+        for fig in intent.COUNTED.findall(f.text) + amounts:
+            fig = fig.strip()
+            if fig[1:2].islower():  # "Tre progetti" opened its sentence
+                fig = fig[:1].lower() + fig[1:]
+            if fig and not any(fig in g or g in fig for g in figs) and len(fig) <= 60:
+                figs.append(fig)
+    # figures in digits first (they are the news), then in words; each in fact order
+    figs = sorted(figs, key=lambda g: not g[:1].isdigit())[:TITLE_FIGURES]
+    if figs:
+        tail = figs[0] if len(figs) == 1 else (
+            ", ".join(figs[:-1]) + f" {LABELS[lang]['and']} {figs[-1]}")
+    else:
+        ws = first[0].text.rstrip(".").split()
+        tail = " ".join(ws[:12]) + ("…" if len(ws) > 12 else "")
+    text = f"{head}: {tail}" if head and head.lower() not in tail.lower() else tail
+    return text[:1].upper() + text[1:]
 
 
 def _quotable(text: str) -> str:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from assistant.draft import prompts
 from assistant.draft.render import body_of, count_words, finish
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import Citation, RetrievedChunk
 from assistant.rag.llm import LLM, LLMError
+from assistant.text import sentence_spans
 
 _FENCE = re.compile(r"^\s*```(?:markdown|md)?\s*\n(.*?)\n\s*```\s*$", re.DOTALL)
 _SOURCES_TAIL = re.compile(r"^\s*(?:#{1,6}\s*|\*\*)?(?:Fonti|Sources|Riferimenti|References)"
@@ -69,10 +69,13 @@ def _generate(llm: LLM, messages: list[dict[str, str]], max_tokens: int) -> str:
 
 
 def compose(llm: LLM, topic: str, kind: str, words: int, lang: str,
-            sources: Sequence[RetrievedChunk]) -> Composed | None:
-    """A cited draft, or None when the LLM failed or cited nothing (not grounded)."""
+            sources: Sequence[RetrievedChunk], facts: Sequence[tuple[int, str]] = ()
+            ) -> Composed | None:
+    """A cited draft, or None when the LLM failed or cited nothing (not grounded).
+    ``facts`` ((source number, sentence), most important first) are the ones the
+    offline brief would lead with: the model is asked to build the draft on them."""
     t0 = time.perf_counter()
-    msgs = prompts.messages(topic, kind, words, lang, sources)
+    msgs = prompts.messages(topic, kind, words, lang, sources, facts)
     max_tokens = max(llm.settings.llm_max_tokens, int(words * 2.5) + 300)
     try:
         reply = _generate(llm, msgs, max_tokens)

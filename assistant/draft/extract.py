@@ -63,7 +63,7 @@ _INSTITUTION = re.compile(
     rf"(?:{_CONNECT}[{_UP}][\w'-]*){{1,6}})")
 _SUFFIX_ORG = re.compile(rf"\b((?:[{_UP}][\w-]*\s){{1,4}}(?:Consortium|Council|Association|"
                          r"Hospital|Agency|University|Institute))\b")
-_MONEY = re.compile(
+MONEY = re.compile(
     r"(?:€\s?\d[\d.,]*(?:\s(?:milioni|milione|mila|miliardi|million|billion))?"
     r"|\b\d[\d.,]*\s?(?:(?:milioni|milione|mila|miliardi|million|billion)\s)?(?:di\s)?"
     r"(?:euro|EUR|€|dollari|dollars))")
@@ -73,7 +73,7 @@ _DATE = re.compile(
     rf"(?:\s\d{{4}})?|\d{{1,2}}(?:\s?(?:-|to)\s?\d{{1,2}})?\s(?:{_MONTHS_EN})(?:\s\d{{4}})?"
     rf"|(?:{_MONTHS_EN})\s\d{{1,2}}(?:,\s\d{{4}})?|(?:{_MONTHS_IT}|{_MONTHS_EN})\s\d{{4}})\b",
     re.IGNORECASE)
-_COUNT = re.compile(rf"(?<![\d.,€])\b(\d{{1,3}}(?:[.,]\d{{3}})*)\s([{_LOW}]{{4,}})"
+_COUNT = re.compile(rf"(?<![\d.,€:])\b(\d{{1,3}}(?:[.,]\d{{3}})*)\s([{_LOW}]{{4,}})"
                     rf"(?:\s(B2B|[{_LOW}]{{4,}})(?=[\s,.;:)]))?")
 _NOT_COUNT = frozenset(f"{_MONTHS_IT}|{_MONTHS_EN.lower()}".split("|")) | _set(
     "euro milioni milione mila miliardi million billion anni years mesi months giorni days "
@@ -165,13 +165,18 @@ _LEADING = _set("anche per tra con da in nel nella dal dalla il lo la le gli i u
 
 
 def figures(text: str) -> list[str]:
-    """Amounts, percentages and counts ("78 incontri B2B"); years and dates excluded."""
+    """Amounts, percentages and counts, each with what it counts ("78 incontri B2B",
+    "dotazione complessiva è di 300.000 euro"); years and dates excluded, and an
+    amount whose clause does not say what it is (a share in a parenthesised list)
+    left out rather than shown as a fragment."""
     out: list[str] = []
     taken: list[tuple[int, int]] = []
-    for rx in (_MONEY, _PERCENT):
+    for rx in (MONEY, _PERCENT):
         for m in rx.finditer(text):
-            out.append(_context(text, m.start()) + m.group().strip())
             taken.append(m.span())
+            context = _context(text, m.start())
+            if context:
+                out.append(f"{context} {m.group().strip()}")
     dates = [m.span() for m in _DATE.finditer(text)]
     for m in _COUNT.finditer(text):
         if any(a <= m.start() < b for a, b in taken + dates):
@@ -185,16 +190,36 @@ def figures(text: str) -> list[str]:
     return out
 
 
-def _context(text: str, start: int, max_words: int = 5) -> str:
-    # what a bare amount or percentage refers to: the words before it, same clause
-    before = re.split(r"[.,;)|\[\]«»\"]|\s[-–•]\s", text[max(0, start - 80):start])[-1]
+_FUNCTION = _set("e ed o and or il lo la le gli i un una of the a an di del della dei delle "
+                 "degli da dal dalla in nel nella per con su tra fra to at by for from is are "
+                 "was were sono è era erano ha hanno sarà saranno che cui ma mentre which "
+                 "with al alla ai agli pari circa about around up fino oltre over")
+
+
+def _context(text: str, start: int, max_words: int = 6) -> str | None:
+    # what a bare amount or percentage refers to: the words before it in the same
+    # clause, from its first content word; None when they say nothing or the amount
+    # is one of a parenthesised list ("Stati Uniti (54%), Germania (49%)")
+    before = re.split(r"[.,;:)|\[\]«»\"]|\s[-–•]\s", text[max(0, start - 90):start])[-1]
     before = before.rstrip()
-    if before.endswith("("):  # "Stati Uniti (54%)" -> "Stati Uniti: 54%"
-        before = before[:-1].rstrip() + ":"
-    ws = before.split("(")[-1].split()[-max_words:]
-    while ws and ws[0].lower() in ("e", "ed", "o", "and", "or"):
+    if before.endswith("("):
+        return None
+    all_words = before.split()
+    first = max(0, len(all_words) - max_words)
+    # do not start inside a name: "Ponti di Innovazione 2026 mette a disposizione"
+    while first > 0 and len(all_words) - first < max_words + 4 and (
+            all_words[first][:1].isupper() or all_words[first][:1].isdigit()
+            or all_words[first] in ("di", "del", "della")) and (
+            all_words[first - 1][:1].isupper() or all_words[first - 1] in ("di", "del",
+                                                                           "della")):
+        first -= 1
+    ws = all_words[first:]
+    while ws and (ws[0].lower() in _FUNCTION or not re.search(r"[^\W\d_]", ws[0])):
         ws.pop(0)
-    return " ".join(ws) + " " if ws else ""
+    if not any(len(w) >= 4 and w.lower() not in _FUNCTION and re.search(r"[^\W\d_]", w)
+               for w in ws):
+        return None
+    return " ".join(ws)
 
 
 def dates(text: str) -> list[str]:

@@ -50,6 +50,7 @@ class Gathered:
     queries: list[str]
     pool: int
     timings: dict[str, float] = field(default_factory=dict)
+    spare: list[RetrievedChunk] = field(default_factory=list)  # pooled, not chosen
 
 
 def keywords(topic: str, lang: str) -> list[str]:
@@ -164,7 +165,9 @@ def gather(retriever: Retriever, topic: str, visibilities: Sequence[str],
                    key=lambda c: -c.score)[:POOL]
     chosen = diversify(cands, limit)
     ms = (time.perf_counter() - t0) * 1e3
-    return Gathered(chosen, [r[0] for r in runs], len(cands), {"gather_ms": ms})
+    taken = {c.chunk_id for c in chosen}
+    return Gathered(chosen, [r[0] for r in runs], len(cands), {"gather_ms": ms},
+                    [c for c in cands if c.chunk_id not in taken])
 
 
 def _evidence(topic: str, lang: str, dense_accept: float,

@@ -44,6 +44,9 @@ class DraftRequest(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=10,
                             description="Only articles with any of these tags.")
     include_members: bool = Field(True, description="Add related member profiles.")
+    lang: Literal["it", "en"] | None = Field(
+        None, description="Language of the draft, its labels and notices (default: the "
+                          "topic's).")
 
     @field_validator("topic")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from assistant.draft import brief
+from assistant.draft import brief, intent, rank
 from assistant.draft.compose import compose
 from assistant.draft.gather import gather, related_members
 from assistant.draft.models import Draft, DraftRequest, Mode
@@ -24,9 +24,14 @@ NOT_FOUND = {
 }
 DEGRADED = {"it": "il modello linguistico non è disponibile: al suo posto un brief offline",
             "en": "the language model is unavailable: an offline brief instead"}
+RESERVED = {"it": "le fonti {ns} sono riservate ai soci: verificare prima di pubblicare",
+            "en": "sources {ns} are members-only: check before publishing"}
+FEW_SOURCES = {"it": "poche fonti trovate: allargare il periodo o i tag",
+               "en": "few sources found: widen the window or the tags"}
 LLM_SOURCES = 14  # article passages given to the LLM
 BRIEF_SOURCES = 12  # article passages a brief quotes from
 LLM_MEMBERS = 4
+LLM_FACTS = 16  # ordered facts the LLM is asked to build on
 
 
 class Drafter:
@@ -42,20 +47,23 @@ class Drafter:
         fails), otherwise the offline brief. Only passages of ``visibilities`` that
         match the request's window and tags are ever retrieved, hence cited."""
         t0 = time.perf_counter()
-        lang = detect_language(request.topic)
+        lang = request.lang or detect_language(request.topic)
         limit = LLM_SOURCES if self.llm is not None else BRIEF_SOURCES
         found = gather(self.retriever, request.topic, visibilities, request.filters(), limit)
         timings = dict(found.timings)
         if not found.chunks:
             text = f"{brief.LABELS[lang]['header']}\n\n{NOT_FOUND[lang]}\n"
             return self._result(request, text, [], "extractive", timings, t0)
+        # the documents that best answer the topic are read in full (see rank.deepen)
+        chunks = rank.deepen(request.topic, detect_language(request.topic),
+                             intent.detect(request.topic), found.chunks, found.spare)
         degraded = False
         if self.llm is not None:
-            d = self._llm(request, lang, found.chunks, visibilities, timings, t0)
+            d = self._llm(request, lang, chunks, visibilities, timings, t0)
             if d is not None:
                 return d
             degraded = True
-        return self._brief(request, lang, found.chunks, visibilities, timings, t0, degraded)
+        return self._brief(request, lang, chunks, visibilities, timings, t0, degraded)
 
     def _members(self, topic: str, names: list[str], visibilities: Sequence[str],
                  limit: int, timings: dict[str, float]) -> list[RetrievedChunk]:
@@ -67,18 +75,19 @@ class Drafter:
     def _llm(self, request: DraftRequest, lang: str, chunks: list[RetrievedChunk],
              visibilities: Sequence[str], timings: dict[str, float], t0: float) -> Draft | None:
         assert self.llm is not None
+        chunks, facts = _ordered(request.topic, chunks, LLM_FACTS)
         members: list[RetrievedChunk] = []
         if request.include_members:
             names = brief.organisation_names(chunks)
             members = self._members(request.topic, names, visibilities, LLM_MEMBERS, timings)
         out = compose(self.llm, request.topic, request.kind, request.target_words, lang,
-                      chunks + members)
+                      chunks + members, [(f.source, f.text) for f in facts])
         if out is None:
             return None
         timings.update(out.timings)
         d = self._result(request, out.markdown, out.citations, "llm", timings, t0,
                          sources=len(chunks) + len(members))
-        d.warnings += out.warnings + _reserved(out.citations, chunks + members)
+        d.warnings += out.warnings + _reserved(out.citations, chunks + members, lang)
         d.timings["attempts"] = out.attempts
         return d
 
@@ -86,8 +95,9 @@ class Drafter:
                visibilities: Sequence[str], timings: dict[str, float], t0: float,
                degraded: bool) -> Draft:
         t = time.perf_counter()
+        tlang = detect_language(request.topic)
         n_facts = max(10, min(24, request.target_words // 25))
-        facts = brief.select_facts(request.topic, lang, chunks, n_facts)
+        facts = brief.select_facts(request.topic, tlang, chunks, n_facts)
         members: list[RetrievedChunk] = []
         if request.include_members:
             names = brief.organisation_names(brief.quoted(facts, chunks))
@@ -101,9 +111,9 @@ class Drafter:
         d.degraded = degraded
         if degraded:
             d.warnings.append(DEGRADED[lang])
-        d.warnings += _reserved(cites, chunks + members)
+        d.warnings += _reserved(cites, chunks + members, lang)
         if len({c.doc_id for c in cites if c.doc_type == "article"}) < 3:
-            d.warnings.append("few sources found: widen the window or the tags")
+            d.warnings.append(FEW_SOURCES[lang])
         return d
 
     def _result(self, request: DraftRequest, markdown: str, cites: list[Citation],
@@ -117,10 +127,23 @@ class Drafter:
                      filters=request.filters(), timings=timings)
 
 
-def _reserved(cites: list[Citation], sources: list[RetrievedChunk]) -> list[str]:
+def _reserved(cites: list[Citation], sources: list[RetrievedChunk], lang: str) -> list[str]:
     members_only = {c.chunk_id for c in sources if c.metadata.get("visibility") == "members"}
     ns = [str(c.n) for c in cites if c.chunk_id in members_only]
-    return [f"sources {', '.join(ns)} are members-only: check before publishing"] if ns else []
+    return [RESERVED[lang].format(ns=", ".join(ns))] if ns else []
+
+
+def _ordered(topic: str, chunks: list[RetrievedChunk], limit: int
+             ) -> tuple[list[RetrievedChunk], list[brief.Fact]]:
+    """The sources reordered as the brief would quote them (documents that best answer
+    the topic first), and the brief's facts numbered against that order."""
+    facts = brief.select_facts(topic, detect_language(topic), chunks, limit)
+    order = {d: i for i, d in enumerate(dict.fromkeys(f.doc_id for f in facts))}
+    ranked = sorted(range(len(chunks)), key=lambda i: order.get(chunks[i].doc_id, len(order)))
+    new_n = {old + 1: new + 1 for new, old in enumerate(ranked)}
+    for f in facts:
+        f.source = new_n[f.source]
+    return [chunks[i] for i in ranked], facts
 
 
 def _scope(request: DraftRequest, lang: str) -> dict[str, str]:

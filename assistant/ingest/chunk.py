@@ -93,3 +93,10 @@ def chunk_document(doc: Document, max_tokens: int = 220, overlap: int = 30) -> l
                 lang=lang, metadata={**meta, "section": section, "doc_type": doc.doc_type,
                                      "title": doc.title}))
     return chunks
+
+
+def embedded_sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """Offsets of the chunk's sentences in ``chunk.embed_text`` (which may start with
+    the title and section path), for pooling sentence vectors out of the chunk's pass."""
+    off = len(chunk.embed_text) - len(chunk.text)
+    return [(a + off, b + off) for a, b in sentence_spans(chunk.text)]

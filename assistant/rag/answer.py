@@ -16,11 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.models import Answer, Citation, Filters, RetrievedChunk
-from assistant.rag import extractive
+from assistant.rag import extractive, selection
+from assistant.rag.answer_model import AnswerModel, load_model
 from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, condense
+from assistant.rag.features import analyse_question, split_codes
 from assistant.rag.llm import LLM, LLMError
-from assistant.rag.prompts import DEGRADED, REFUSAL, system_prompt, user_prompt
+from assistant.rag.prompts import (
+    ANSWER_FRAME,
+    DEGRADED,
+    NOT_YET,
+    REFUSAL,
+    system_prompt,
+    user_prompt,
+)
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.text import detect_language
@@ -39,15 +48,20 @@ class _Context:
     cands: list[extractive.Candidate]
     chosen: list[extractive.Candidate]  # the sentences an extractive answer quotes
     timings: dict[str, float] = field(default_factory=dict)
+    scored: selection.Scored | None = None  # features and shares of every candidate
+    answer_row: list[float] = field(default_factory=list)  # answerability features
+    p_answer: float = 0.0  # the answerability model's probability
 
 
 class Answerer:
     """Retrieves for the (condensed) question and answers from those passages only."""
 
-    def __init__(self, settings: Settings, retriever: Retriever, llm: LLM | None = None) -> None:
+    def __init__(self, settings: Settings, retriever: Retriever, llm: LLM | None = None,
+                 model: AnswerModel | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.llm = llm
+        self.model = model or load_model()
 
     def prepare(self, messages: Sequence[Message], visibilities: Sequence[str],
                 filters: Filters | None = None) -> _Context:
@@ -61,22 +75,28 @@ class Answerer:
         lang = detect_language(question, default=detect_language(earlier) if earlier else "it")
         query = condense(question, list(messages[:-1]), self.llm)
         t1 = time.perf_counter()
-        chunks = self.retriever.retrieve(query, visibilities, self.settings.top_k, filters)
-        t2 = time.perf_counter()
         tier = self.retriever.lexical.tier(tuple(visibilities))
-        cands = extractive.candidates(query, lang, chunks, tier.idf)
-        conf = extractive.confidence(cands, chunks)
-        top_dense = max((c.dense for c in chunks), default=0.0)
-        chosen = extractive.select(cands)
-        grounded = (bool(chunks)
-                    and not extractive.missing_entities(query, lang, chunks)
+        q = analyse_question(query, lang, tier.idf, tier.doc_freq, lambda: list(tier.df))
+        # codes written without their hyphen and typos are searched as the corpus spells them
+        search = " ".join([split_codes(query), *q.fuzzy.values()])
+        chunks = self.retriever.retrieve(search, visibilities, self.settings.top_k, filters)
+        t2 = time.perf_counter()
+        dense = self.retriever.sentence_similarity(query, chunks) if chunks else []
+        scored = selection.score_candidates(q, chunks, dense, self.model)
+        chosen = selection.select(scored, self.model)
+        row = selection.answerability_row(
+            q, scored, chunks, lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy)
+        p_answer = self.model.p_answerable(row)
+        threshold = (self.settings.answer_threshold if self.settings.answer_threshold
+                     is not None else self.model.threshold)
+        # near misses the model cannot see from the question alone: a quantity asked and
+        # none quoted, or every quoted sentence about another year than the one asked
+        grounded = (bool(chunks) and bool(chosen) and p_answer >= threshold
                     and not extractive.lacks_quantity(question, chosen)
-                    and not extractive.about_other_years(query, chosen, chunks)
-                    and not extractive.unknown_terms(question, lang, tier.doc_freq)
-                    and (conf >= self.settings.answer_min_overlap
-                         or top_dense >= self.settings.answer_dense_accept))
+                    and not extractive.about_other_years(query, chosen, chunks))
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
-        return _Context(question, query, lang, chunks, grounded, cands, chosen, timings)
+        return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
+                        scored, row, p_answer)
 
     def answer(self, messages: Sequence[Message], visibilities: Sequence[str],
                filters: Filters | None = None) -> Answer:
@@ -112,6 +132,10 @@ class Answerer:
         ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3
         yield ("answer", ans)
 
+    def answer_from(self, ctx: _Context) -> Answer:
+        """The offline answer for a prepared context: quoted sentences, or a refusal."""
+        return self._extractive(ctx) if ctx.grounded else self._refusal(ctx)
+
     def _refusal(self, ctx: _Context) -> Answer:
         return Answer(text=REFUSAL.get(ctx.lang, REFUSAL["it"]), grounded=False,
                       language=ctx.lang, mode="llm" if self.llm else "extractive",
@@ -122,10 +146,13 @@ class Answerer:
         if not ctx.chosen:
             return self._refusal(ctx)
         text, cites = validate(extractive.compose(ctx.chosen, ctx.chunks), ctx.chunks)
+        announced = selection.only_announces(ctx.question, ctx.chosen)
+        frames = NOT_YET if announced else ANSWER_FRAME
+        text = frames.get(ctx.lang, frames["it"]).format(answer=text)
         if degraded:
             text = f"{text}\n\n{DEGRADED.get(ctx.lang, DEGRADED['it'])}"
         timings = dict(ctx.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
-        return Answer(text=text, citations=cites, grounded=True, language=ctx.lang,
+        return Answer(text=text, citations=cites, grounded=not announced, language=ctx.lang,
                       mode="extractive", degraded=degraded, query=ctx.query, timings=timings)
 
     def _llm_stream(self, ctx: _Context) -> Generator[Event, None, Answer | None]:

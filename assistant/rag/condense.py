@@ -18,12 +18,20 @@ from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import CONDENSE_PROMPT
 from assistant.text import analyze, fold, words
 
-_REGION_WORDS = {fold(w) for r in REGIONS for w in words(r)}  # "Trentino", "Alto", "Adige" too
+# how a question names a region: the official names, and the halves of Trentino-Alto Adige
+_REGION_NAMES = (*REGIONS, "Trentino", "Alto Adige")
+_REGION_WORDS = {fold(w) for r in _REGION_NAMES for w in words(r)}
 _ELLIPSIS = re.compile(r"^(e|ed|and|what about|how about|invece|anche|pure|ma|quindi|allora)\b",
                        re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(lo|la|li|le|l'|ne|gli|esso|essa|loro|quello|quella|questo|questa|"
                       r"quelli|it|its|they|them|their|that|this|those|these|he|she|him|her)\b",
                       re.IGNORECASE)
+# "questi", "loro", "they": the previous answer's list, when it was one
+_LIST_REF = re.compile(r"\b(questi|queste|di loro|tra loro|fra loro|loro|they|them|these|"
+                       r"those)\b", re.IGNORECASE)
+_CODE = re.compile(r"\b[A-Z]{2,}[\w]*-\d+\b|\b[A-Z]+-\d+[A-Z]*\b")
+MAX_LIST_NAMES = 12
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+(?:\s+(?:[A-ZÀ-Þ][\w'’-]+|di|del|della|de|per|e)){0,5}"
                    r"\s*(?:S\.p\.A\.|S\.r\.l\.)?")
 
@@ -51,17 +59,51 @@ def rewrite(question: str, history: Sequence[Message], keep_question_words: bool
     if not prev_user or not is_followup(question):
         return question
     q_words = {fold(w) for w in words(question)}
-    replaces_place = bool(q_words & _REGION_WORDS)
+    folded = fold(question)
+    replaces_place = any(re.search(rf"(?<!\w){re.escape(fold(r))}(?!\w)", folded)
+                         for r in _REGION_NAMES)  # "più alto" names no region
     carried = [w for w in words(prev_user)
                if fold(w) not in q_words and analyze(w)
                and (keep_question_words or not set(analyze(w)) <= QUESTION_TERMS)
                and not (replaces_place and fold(w) in _REGION_WORDS)]
-    names: list[str] = []
-    if _PRONOUN.search(question) and not replaces_place:  # "chi l'ha organizzata?"
-        names = [n.strip() for n in _NAME.findall(re.sub(r"\[\d+\]", "", prev_bot))
-                 if len(n.strip()) > 3][:3]
-    extra = " ".join(dict.fromkeys(carried + names))
+    earlier = _earlier_subject(history) if not _own_names(prev_user) else []
+    extra = " ".join(dict.fromkeys(
+        carried + earlier + _subject(question, prev_bot, replaces_place)))
     return f"{question.strip()} {extra}".strip()
+
+
+def _earlier_subject(history: Sequence[Message]) -> list[str]:
+    """The names of the last user turn that had any, when the previous turn was itself
+    a follow-up ("Qual è la scadenza?" after "Che cos'è il bando Ponti 2026?")."""
+    for m in reversed([m for m in history if m.role == "user"][:-1]):
+        names = [w for n in _own_names(m.content) for w in words(n)
+                 if not set(analyze(w)) <= QUESTION_TERMS] + _YEAR.findall(m.content)
+        if names:
+            return names
+    return []
+
+
+def _own_names(question: str) -> list[str]:
+    """Capitalised names and codes the follow-up itself gives (not its first word)."""
+    return [m.group().strip() for m in _NAME.finditer(question) if m.start() > 0] + \
+        _CODE.findall(question)
+
+
+def _subject(question: str, prev_bot: str, replaces_place: bool) -> list[str]:
+    """Names and codes of the previous answer that the follow-up is about: all of them
+    when it refers to a listed answer ("quali di questi ..."), else the first three when
+    it has a pronoun or names no subject of its own ("Quanto costa?")."""
+    if replaces_place or not prev_bot:
+        return []
+    text = re.sub(r"\[\d+\]", "", prev_bot)
+    found = [n.strip() for n in _NAME.findall(text) if len(n.strip()) > 3
+             and not set(analyze(n)) <= QUESTION_TERMS]  # "Sono", "Il" open a sentence
+    names = list(dict.fromkeys(found + _CODE.findall(text)))
+    if _LIST_REF.search(question) and len(names) >= 3:
+        return names[:MAX_LIST_NAMES]
+    if _PRONOUN.search(question) or not _own_names(question):
+        return names[:3]
+    return []
 
 
 def condense(question: str, history: Sequence[Message], llm: LLM | None) -> str:

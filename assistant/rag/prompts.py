@@ -14,6 +14,13 @@ REFUSAL = {
     "it": "Non ho trovato informazioni su questo nei contenuti del cluster.",
     "en": "I could not find information about this in the cluster's content.",
 }
+# an English question is answered in English around the Italian sentences it quotes
+ANSWER_FRAME = {"it": "{answer}", "en": "According to the sources (quoted as written): {answer}"}
+# the passages announce what was asked about, but do not report how it went
+NOT_YET = {
+    "it": "Le fonti non riportano ancora l'esito; annunciano soltanto: {answer}",
+    "en": "The sources do not report the outcome yet; they only announce: {answer}",
+}
 DEGRADED = {
     "it": "(Risposta estrattiva: il modello linguistico non è raggiungibile.)",
     "en": "(Extractive answer: the language model is unavailable.)",

@@ -26,7 +26,7 @@ from assistant.settings import Settings
 from assistant.stores.lexical import LexicalIndex, LexicalTier, tier_key
 from assistant.stores.manifest import ChunkRow
 from assistant.stores.vector import VectorStore, sentence_chunk_id
-from assistant.text import LANGS, analyze, detect_language
+from assistant.text import LANGS, analyze, detect_language, sentence_spans
 
 # A filter passing at least this share of chunks is applied to an over-fetched
 # unfiltered ANN result (<= MAX_OVERFETCH hits: ~12 ms), narrower ones by Chroma's
@@ -164,6 +164,22 @@ class Retriever:
             if len(hits) >= min(n // 2, int(mask.sum())):
                 return hits[:n]
         return search(qvec, vis, n, filters)
+
+    def sentence_similarity(self, query: str, chunks: Sequence[RetrievedChunk]
+                            ) -> list[list[float]]:
+        """Cosine of every sentence of each chunk with ``query``, from the sentence
+        vectors stored at ingest (the query vector is cached): ``out[i][j]`` is
+        sentence ``j`` of ``chunks[i]``; a sentence without a vector gets its chunk's
+        dense score."""
+        qvec = self.embedder.embed_query(query)
+        ids: dict[str, list[str]] = {}
+        counts = [len(sentence_spans(c.text)) for c in chunks]
+        for c, n in zip(chunks, counts, strict=True):
+            vis = str(c.metadata.get("visibility", "public"))
+            ids.setdefault(vis, []).extend(f"{c.chunk_id}#s{j}" for j in range(n))
+        vecs = self.vectors.sentence_vectors(ids)
+        return [[float(vecs[sid] @ qvec) if (sid := f"{c.chunk_id}#s{j}") in vecs else c.dense
+                 for j in range(n)] for c, n in zip(chunks, counts, strict=True)]
 
     @staticmethod
     def _result(tier: LexicalTier, cid: str, score: float, lex: float,

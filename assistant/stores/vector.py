@@ -9,7 +9,7 @@ directly (reads ask for ids and distances only); the llama-index view of the ind
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -61,22 +61,22 @@ class VectorStore:
                        documents=[c.text for c in part], metadatas=[_metadata(c) for c in part])
 
     def add_sentences(self, visibility: str, chunks: Sequence[Chunk],
-                      embed: Callable[[list[str]], np.ndarray]) -> None:
-        """Embed (through ``embed``, i.e. the cache) and store each chunk's sentences."""
-        texts, ids, metas = [], [], []
-        for c in chunks:
+                      vectors: Sequence[np.ndarray]) -> None:
+        """Store each chunk's sentence vectors (``vectors[i]``: one row per sentence of
+        ``chunks[i]``, in :func:`sentence_texts` order)."""
+        ids, metas, rows = [], [], []
+        for c, vecs in zip(chunks, vectors, strict=True):
             meta = _metadata(c)
-            for i, text in enumerate(sentence_texts(c)):
-                texts.append(text)
+            for i, vec in enumerate(vecs):
                 ids.append(f"{c.chunk_id}#s{i}")
                 metas.append(meta)
-        if not texts:
+                rows.append(vec)
+        if not ids:
             return
-        vectors = embed(texts)
         col = self.sentences[visibility]
         for b in range(0, len(ids), 5000):  # Chroma's batch limit is ~5,400
             # upsert: a write redone after a crash must not trip over its own ids
-            col.upsert(ids=ids[b:b + 5000], embeddings=vectors[b:b + 5000],
+            col.upsert(ids=ids[b:b + 5000], embeddings=np.asarray(rows[b:b + 5000]),
                        metadatas=metas[b:b + 5000])
 
     def delete_doc(self, doc_id: str) -> None:
@@ -88,6 +88,17 @@ class VectorStore:
                         filters: Filters | None = None) -> list[tuple[str, float]]:
         """Top ``n`` (sentence id, cosine similarity) over the allowed partitions."""
         return self._query(self.sentences, vector, visibilities, n, filters)
+
+    def sentence_vectors(self, ids_by_visibility: dict[str, list[str]]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors by id (``<chunk_id>#s<n>``); missing ids are absent."""
+        out: dict[str, np.ndarray] = {}
+        for vis, ids in ids_by_visibility.items():
+            if not ids or vis not in self.sentences:
+                continue
+            res = self.sentences[vis].get(ids=ids, include=["embeddings"])
+            for sid, vec in zip(res["ids"], res["embeddings"], strict=True):
+                out[sid] = np.asarray(vec, dtype=np.float32)
+        return out
 
     def query(self, vector: np.ndarray, visibilities: Sequence[str], n: int,
               filters: Filters | None = None) -> list[tuple[str, float]]:

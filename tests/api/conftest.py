@@ -18,7 +18,6 @@ from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.rag.llm import LLM
 from assistant.settings import Settings
-from tests.fakes import FakeEmbedder
 from tests.support import build_index, write_corpus
 
 KEYS = {"k-member": "member", "k-staff": "staff", "k-admin": "admin"}
@@ -68,13 +67,6 @@ description: |
   Il prodotto principale, CartiGen, è in sperimentazione clinica di fase II.
 """,
 }
-
-
-@pytest.fixture(scope="session")
-def embedder(fake_embedder: FakeEmbedder) -> FakeEmbedder:
-    """Routes, auth, limits and schemas do not depend on what the model ranks: the
-    hash-based embedder stands in (retrieval quality is tested in tests/rag)."""
-    return fake_embedder
 
 
 @pytest.fixture(scope="session")

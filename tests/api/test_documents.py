@@ -180,5 +180,5 @@ def test_unwritable_uploads_folder_is_a_clear_507(client: TestClient,
                                                   api_settings: Settings) -> None:
     (api_settings.corpus_dir / "uploads").write_text("not a folder")
     r = client.put("/v1/documents/x", headers=STAFF, json={"title": "t", "text": "testo"})
-    assert r.status_code == 507 and "cannot save under" in r.json()["detail"]
+    assert r.status_code == 507 and "cannot save the upload" in r.json()["detail"]
     assert client.get("/v1/documents/x", headers=STAFF).status_code == 404

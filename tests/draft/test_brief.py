@@ -55,13 +55,16 @@ def test_demo_members_only_content_follows_the_role(demo: Assistant) -> None:
     as_member = demo.draft(req, MEMBER)
     assert secret in cited_docs(as_member)
     assert "riservato ai soci" in as_member.markdown
-    assert any("members-only" in w for w in as_member.warnings)
+    assert any("riservate ai soci" in w for w in as_member.warnings)
+    in_english = demo.draft(req.model_copy(update={"lang": "en"}), MEMBER)
+    assert any("members-only" in w for w in in_english.warnings)
+    assert "## Key facts" in in_english.markdown and "riservate" not in in_english.markdown
     anon = demo.draft(req, ANON)
     assert_valid(anon, demo)
     assert anon.citations
     assert all(rows[c.doc_id].visibility == "public" for c in anon.citations)
     assert "Corea del Sud" not in anon.markdown
-    assert not any("members-only" in w for w in anon.warnings)
+    assert not any("riservate ai soci" in w for w in anon.warnings)
 
 
 @pytest.mark.parametrize("role", ["anonymous", "member"])

@@ -103,3 +103,24 @@ def test_window_reaches_retrieval_in_llm_mode(with_llm: tuple[Assistant, FakeLLM
     prompt = fake.requests[-1]["messages"][1]["content"]
     assert 'date="2024-10-20"' in prompt and 'date="2025' not in prompt
     assert all(c.date is None or c.date <= "2024-12-31" for c in d.citations)
+
+
+def test_llm_writes_from_the_briefs_ordered_facts(with_llm: tuple[Assistant, FakeLLM]
+                                                  ) -> None:
+    a, fake = with_llm
+    fake.reply = draft_text(150, "[77]")
+    d = a.draft(DraftRequest(topic="Missione a Osaka: i risultati per i soci", words=150),
+                STAFF)
+    assert d.mode == "llm"
+    system, user = (m["content"] for m in fake.requests[0]["messages"][:2])
+    assert "<facts>" in user and "Open with the first ones" in system
+    facts = user.split("<facts>\n", 1)[1].split("\n</facts>", 1)[0].splitlines()
+    first_text, first_n = facts[0][2:].rsplit(" [", 1)
+    # the first fact is an outcome of the Osaka mission, numbered as its source block
+    assert "78 incontri B2B" in first_text or "accordo" in first_text
+    n = int(first_n.rstrip("]"))
+    assert n == 1 and f'<source n="{n}"' in user
+    block = user.split(f'<source n="{n}"', 1)[1].split("</source>", 1)[0]
+    assert first_text.rstrip(".") in block.replace("**", "")
+    assert "[77]" not in d.markdown  # citation validation still applies
+    assert_valid(d, a)

@@ -55,7 +55,7 @@ def test_ingest_exit_codes(cli_dirs: tuple[Path, Path], tmp_path: Path) -> None:
                                                "ASSISTANT_INDEX_DIR": str(index)})
     assert res.returncode == 6, res.stderr  # some files failed (2 is a usage error)
     err = " ".join(res.stderr.split())
-    assert "skipped articles/rotto [bozza].md: invalid visibility '[/b]'" in err
+    assert "skipped articles/rotto [bozza].md: invalid visibility (expected" in err
     assert row(err, "added") == "3" and row(err, "failed") == "1"
     assert row(err, "embedding calls") == "0"  # the warm cache was used
     bad.unlink()

@@ -64,7 +64,7 @@ class Calls:
         self.deleted: list[str] = []
         self.embedded: list[str] = []
         real_add, real_delete = VectorStore.add, VectorStore.delete_doc
-        real_embed = embedder.embed_passages
+        real_embed, real_spans = embedder.embed_passages, embedder.embed_with_spans
 
         def add(store: VectorStore, visibility: str, chunks: Any, vectors: Any) -> None:
             self.added.extend(c.chunk_id for c in chunks)
@@ -78,9 +78,14 @@ class Calls:
             self.embedded.extend(texts)
             return real_embed(texts, progress=progress)
 
+        def embed_spans(texts: Any, spans: Any, progress: Any = None) -> Any:
+            self.embedded.extend(texts)
+            return real_spans(texts, spans, progress=progress)
+
         monkeypatch.setattr(VectorStore, "add", add)
         monkeypatch.setattr(VectorStore, "delete_doc", delete_doc)
         monkeypatch.setattr(embedder, "embed_passages", embed)
+        monkeypatch.setattr(embedder, "embed_with_spans", embed_spans)
 
 
 def lexical_hits(idx: Index, word: str, tier: tuple[str, ...] = ("public", "members")
@@ -312,3 +317,20 @@ def test_closing_an_index_leaves_a_shared_embedder_usable(corpus_settings: Setti
                                                           embedder: Embedder) -> None:
     Index(corpus_settings, embedder=embedder).close()
     assert embedder._db is not None
+
+
+@pytest.mark.parametrize("mode", ["late", "separate"])
+def test_cold_ingest_embedding_calls_per_chunk(corpus_settings: Settings, mode: str) -> None:
+    settings = corpus_settings.model_copy(update={"sentence_vectors": mode})
+    idx = Index(settings, embedder=Embedder(None, "fast", threads=1))  # no cache: all cold
+    try:
+        report = idx.ingest()
+        sentences = sum(c.count() for c in idx.vectors.sentences.values())
+        if mode == "late":  # sentence vectors pooled from the chunk's own pass
+            assert report.embed_calls == report.chunks_written == 6
+        else:  # one more pass per sentence
+            assert report.embed_calls == report.chunks_written + sentences
+        assert sentences > report.chunks_written
+    finally:
+        idx.embedder.close()
+        idx.close()

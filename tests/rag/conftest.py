@@ -1,4 +1,9 @@
-"""A small corpus (public, member-only and poisoned documents) and assistants over it."""
+"""A small corpus (public, member-only and poisoned documents) and assistants over it.
+
+The assistants embed with the real e5 model: the fitted answer model
+(``assistant/rag/answer_model.json``) scores sentences by their e5 similarity to the
+question, so hash vectors would make it refuse what it answers in production.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.rag.llm import LLM
 from assistant.settings import Settings
 from tests.fake_llm import FakeLLM
-from tests.fakes import FakeEmbedder
 from tests.support import build_index, write_corpus
 
 DOCS = {
@@ -82,21 +87,21 @@ description: |
 
 @pytest.fixture(scope="session")
 def small_index(tmp_path_factory: pytest.TempPathFactory,
-                fake_embedder: FakeEmbedder) -> Settings:
+                embedder: Embedder) -> Settings:
     base = tmp_path_factory.mktemp("small")
     s = Settings(corpus_dir=write_corpus(base / "corpus", DOCS), index_dir=base / "index")
-    build_index(s, fake_embedder)
+    build_index(s, embedder)
     return s
 
 
-def _assistant(settings: Settings, embedder: FakeEmbedder, llm: LLM | None) -> Assistant:
+def _assistant(settings: Settings, embedder: Embedder, llm: LLM | None) -> Assistant:
     idx = Index(settings, embedder=embedder, lock=False)
     return Assistant(settings, idx, llm)
 
 
 @pytest.fixture
-def offline(small_index: Settings, fake_embedder: FakeEmbedder) -> Iterator[Assistant]:
-    a = _assistant(small_index, fake_embedder, None)
+def offline(small_index: Settings, embedder: Embedder) -> Iterator[Assistant]:
+    a = _assistant(small_index, embedder, None)
     yield a
     a.index.manifest.close()
 
@@ -108,11 +113,11 @@ def fake_llm() -> Iterator[FakeLLM]:
 
 
 @pytest.fixture
-def with_llm(small_index: Settings, fake_embedder: FakeEmbedder, fake_llm: FakeLLM
+def with_llm(small_index: Settings, embedder: Embedder, fake_llm: FakeLLM
              ) -> Iterator[tuple[Assistant, FakeLLM]]:
     s = small_index.model_copy(update={"openai_base_url": fake_llm.base_url,
                                        "llm_model": "fake-model", "llm_timeout_s": 1.5,
                                        "llm_max_retries": 0})
-    a = _assistant(s, fake_embedder, LLM(s))
+    a = _assistant(s, embedder, LLM(s))
     yield a, fake_llm
     a.index.manifest.close()

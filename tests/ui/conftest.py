@@ -18,7 +18,7 @@ from assistant.settings import Settings
 from tests.conftest import DEMO_CORPUS
 from tests.support import build_index, free_port, live_server
 
-KEYS = {"k-member": "member", "k-staff": "staff"}
+KEYS = {"k-member": "member", "k-staff": "staff", "k-sidebar": "member"}
 DEMO_FILES = ["articles/2024-05-bando-ponti-innovazione-2024.md",
               "articles/2025-06-missione-osaka-risultati.md",
               "members/biorigenera-srl.yaml", "members/cellaria-therapeutics-spa.yaml",
@@ -64,7 +64,7 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory, ui_base: Path,
     shutil.copytree(ui_base / "index", work / "index")
     port = free_port()
     s = Settings(corpus_dir=work / "corpus", index_dir=work / "index", api_keys=KEYS,
-                 rate_limit_per_minute=100_000, port=port)
+                 rate_limit_per_minute=100_000, port=port, data_dir=work / "data")
     assistant = Assistant(s, Index(s, embedder=embedder), None)
     try:
         with live_server(create_app(s, assistant=assistant, ui=True), port,

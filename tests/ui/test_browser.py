@@ -137,7 +137,7 @@ def test_feedback_is_stored(page: Any, ui_server: LiveUI) -> None:
     answer.locator(".fb-comment").fill("Chiara, ma vorrei più cifre")
     answer.locator('.fb-btn[data-rating="down"]').click()
     answer.locator(".fb-done").wait_for()
-    db = ui_server.settings.feedback_db or ui_server.settings.index_dir / "feedback.sqlite"
+    db = ui_server.settings.data_dir / "assistant.sqlite"
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT rating, comment FROM feedback WHERE answer_id=?",
                             (answer_id,)).fetchall()

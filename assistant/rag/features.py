@@ -1,0 +1,180 @@
+"""Features of (question, sentence) pairs and of whole questions, for the answer model.
+
+The offline answerer does not hand-weigh its signals any more: it describes each
+candidate sentence with the numbers below and lets a model fitted on SQuAD-it
+(``evals/train_answer_model.py``) weigh them. The features are the ones a reader
+would use to find an answer: how many of the question's rare words the sentence
+(and its document title) holds, how close its meaning is (e5 sentence vectors),
+whether it holds the kind of thing asked (a number, a date, a name, a place),
+where it sits, and how well its passage was ranked.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from assistant.text import analyze, fold, words
+
+SENTENCE_FEATURES = (
+    "overlap", "own", "focus", "title", "bigram", "novelty", "passage_score", "passage_rank",
+    "position", "same_lang", "dense", "dense_rel", "asks_number_has", "asks_number_lacks",
+    "asks_date_has", "asks_who_has", "asks_where_has", "other_year", "future", "length",
+)
+QUESTION_FEATURES = (
+    "best", "margin", "coverage", "top_dense", "dense_spread", "unknown", "missing_names",
+    "missing_years", "best_dense", "english", "n_terms", "title_best",
+)
+
+_MONTHS = r"gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|jun|jul|aug|sep|oct|dec"
+YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d(?![\w-])")
+NUMBER = re.compile(
+    r"(?<![\w-])\d[\d.,]*(?![\w-])|\b(due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
+    r"undici|dodici|quindici|venti|trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
+    r"migliai\w*|milion\w*|miliard\w*|two|three|four|five|six|seven|eight|nine|ten|"
+    r"twelve|twenty|hundreds?|thousands?|millions?|billions?)\b", re.I)
+DATE = re.compile(rf"{YEAR.pattern}|\b\d{{1,2}}\s+({_MONTHS})\w*|\b({_MONTHS})\w*\s+\d{{1,2}}\b|"
+                  r"\b(secolo|century|anni|years?)\b", re.I)
+_NAME = re.compile(r"\b[A-ZÀ-Þ][a-zà-ÿ]+ [A-ZÀ-Þ][a-zà-ÿ]+")
+_PLACE = re.compile(r"\b(a|in|presso|at|to|nel|nella|from|da)\s+[A-ZÀ-Þ]")
+FUTURE = re.compile(
+    r"\b(sar[àa]|saranno|verr[àa]|verranno|si terr[àa]|si svolger[àa]|[èe] previst[oa]|"
+    r"sono previst[ie]|prevede di|potr[àa]nno|dovr[àa]nno|will|is expected|are expected|"
+    r"entro il|scadenza|candidature|candidarsi|iscrizioni)\b", re.I)
+ASKS_NUMBER = re.compile(r"\b(quant[oiae]|how (many|much)|numero|importo|dotazione|budget|"
+                         r"costo|percentuale|ammonta\w*|cifra|valore)\b", re.I)
+ASKS_DATE = re.compile(r"\b(quando|when|scadenza|scade|deadline|entro|data|date|anno|year|"
+                       r"secolo|century|periodo)\b", re.I)
+ASKS_WHO = re.compile(r"\b(chi|who|whom|whose)\b", re.I)
+ASKS_WHERE = re.compile(r"\b(dove|where|quale citt\w*|which city)\b", re.I)
+# words of a question that ask, rather than say what it is about
+QUESTION_WORDS = frozenset(analyze(
+    "quale quali qual chi cosa come quando dove perché quanto quanti quante elenca dimmi "
+    "parlami descrivi spiega sai puoi vorrei sapere informazioni notizie", "it")) | frozenset(
+    analyze("which what who how when where why much many list tell describe explain know "
+            "information news about", "en"))
+_EN_STOP = frozenset(
+    "the of and to is are was were be been being am do does did done have has had a an in on "
+    "at by for with from about which what who whom how when where why much many that this "
+    "these those it its there their they he she his her would could should might must shall "
+    "will can may".split())
+
+
+@dataclass
+class QuestionInfo:
+    """The question as the features see it (computed once per question)."""
+
+    text: str
+    lang: str
+    terms: list[str]
+    idf: dict[str, float]
+    attr: set[str]
+    years: set[str]
+    bigrams: set[tuple[str, str]]
+    fuzzy: dict[str, str] = field(default_factory=dict)  # unknown term -> corpus term
+
+    @property
+    def total(self) -> float:
+        return sum(self.idf.values()) or 1.0
+
+
+def split_codes(text: str) -> str:
+    """"PB214" and "pb 214" as the corpus writes them ("PB-214"): letters and digits
+    glued in one word are also given apart, so the lexical match still happens."""
+    return re.sub(r"\b([A-Za-z]{1,4})(\d{2,5})\b", r"\1 \2", text)
+
+
+def question_terms(question: str, lang: str) -> list[str]:
+    """Stemmed content terms of the question (both languages' stems for English)."""
+    question = split_codes(question)
+    if lang == "en":
+        plain = " ".join(w for w in words(question) if fold(w) not in _EN_STOP)
+        terms = analyze(plain, "en") + analyze(plain, "it")
+    else:
+        terms = analyze(question, lang)
+    return [t for t in dict.fromkeys(terms) if t not in QUESTION_WORDS]
+
+
+def correct_terms(terms: Iterable[str], df: Callable[[str], int],
+                  vocabulary: Callable[[], list[str]]) -> dict[str, str]:
+    """Terms absent from the corpus mapped to the closest corpus term (a typo, an
+    accent, a variant spelling), when one is within edit distance 1-2."""
+    out: dict[str, str] = {}
+    vocab: list[str] | None = None
+    for t in terms:
+        if df(t) or len(t) < 4 or t.isdigit():
+            continue
+        vocab = vocab if vocab is not None else vocabulary()
+        limit = 1 if len(t) < 7 else 2
+        hit = process.extractOne(t, vocab, scorer=Levenshtein.distance,
+                                 score_cutoff=limit)
+        if hit is not None:
+            out[t] = hit[0]
+    return out
+
+
+def analyse_question(question: str, lang: str, idf_of: Callable[[str], float],
+                     df: Callable[[str], int] | None = None,
+                     vocabulary: Callable[[], list[str]] | None = None) -> QuestionInfo:
+    """Terms, IDF weights, asked attributes and years of ``question``."""
+    terms = question_terms(question, lang)
+    fuzzy = correct_terms(terms, df, vocabulary) if df and vocabulary else {}
+    terms = list(dict.fromkeys(fuzzy.get(t, t) for t in terms))
+    idf = {t: idf_of(t) for t in terms}
+    lower = " ".join(w for w in words(question) if w[:1].islower())
+    attr = set(analyze(lower, lang)) | (set(analyze(lower, "it")) if lang != "it" else set())
+    attr = {fuzzy.get(t, t) for t in attr}
+    bigrams = set(zip(terms, terms[1:], strict=False))
+    return QuestionInfo(question, lang, terms, idf, attr, set(YEAR.findall(question)),
+                        bigrams, fuzzy)
+
+
+def _share(q: QuestionInfo, terms: set[str], weights: dict[str, float] | None = None) -> float:
+    w = weights or q.idf
+    total = sum(w.values()) or 1.0
+    return sum(w[t] for t in q.terms if t in terms) / total
+
+
+def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms: set[str],
+                      context: set[str], *, passage_score: float, rank: int, pos: int,
+                      same_lang: bool, dense: float, dense_best: float) -> list[float]:
+    """One row of :data:`SENTENCE_FEATURES` for a candidate sentence."""
+    tset = set(terms)
+    focus = {t: w * (2.0 if t in q.attr else 1.0) for t, w in q.idf.items()}
+    pairs = set(zip(terms, terms[1:], strict=False))
+    years = set(YEAR.findall(text))
+    asks_n, asks_d = bool(ASKS_NUMBER.search(q.text)), bool(ASKS_DATE.search(q.text))
+    has_n = bool(NUMBER.search(DATE.sub(" ", text)))
+    qset = set(q.terms)
+    novelty = len(tset - qset - context) / (len(tset) or 1)
+    return [
+        _share(q, tset | context), _share(q, tset), _share(q, tset, focus),
+        _share(q, title_terms),
+        len(pairs & q.bigrams) / (len(q.bigrams) or 1), novelty,
+        passage_score, 1.0 / (1 + rank), 1.0 / (1 + pos), float(same_lang),
+        dense, dense - dense_best,
+        float(asks_n and has_n), float(asks_n and not has_n),
+        float(asks_d and bool(DATE.search(text))),
+        float(bool(ASKS_WHO.search(q.text)) and bool(_NAME.search(text))),
+        float(bool(ASKS_WHERE.search(q.text)) and bool(_PLACE.search(text))),
+        float(bool(q.years) and bool(years) and not (years & q.years)),
+        float(bool(FUTURE.search(text))), math.log1p(len(text.split())) / 4,
+    ]
+
+
+def question_features(q: QuestionInfo, scores: list[float], coverage: float,
+                      dense: list[float], unknown: float, missing_names: float,
+                      missing_years: float, best_dense: float, title_best: float) -> list[float]:
+    """One row of :data:`QUESTION_FEATURES`: how answerable the question looks."""
+    ranked = sorted(scores, reverse=True) or [0.0]
+    second = ranked[1] if len(ranked) > 1 else ranked[0] - 1.0
+    top = max(dense, default=0.0)
+    spread = top - (sum(dense) / len(dense) if dense else 0.0)
+    return [ranked[0], ranked[0] - second, coverage, top, spread, unknown, missing_names,
+            missing_years, best_dense, float(q.lang == "en"), math.log1p(len(q.terms)),
+            title_best]
