@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.stamp-*; touch $@
 
 index: venv  ## build or incrementally update the index of corpus/
-	$(BIN)/assistant ingest || [ $$? -eq 2 ]
+	$(BIN)/assistant ingest || [ $$? -eq 6 ]  # 6: some files skipped, listed above
 
 run: index  ## ingest what changed, then serve API + UI on http://127.0.0.1:8000
 	$(BIN)/assistant serve
@@ -43,13 +43,15 @@ test: venv browser postgres  ## the whole suite, offline
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not fault"
 
-lint: venv
+lint: venv  ## ruff, mypy, and the layer contract of docs/architecture.md (import-linter)
 	$(BIN)/ruff check assistant ui evals tests
 	$(BIN)/mypy assistant ui evals
+	$(BIN)/lint-imports
 
 bench: venv  ## speed and memory figures, one table
 	$(BIN)/python -m evals.bench
 
+eval: export PYTHONPATH := $(CURDIR)
 eval: venv  ## answer quality on evals/questions.jsonl, retrieval on SQuAD-it when present
 	$(BIN)/assistant eval answers
 	@if [ -f $(SQUAD) ]; then $(BIN)/assistant eval retrieval $(SQUAD) && \

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.directory import Directory, events
 from assistant.directory.multi import MultiAnswerer
@@ -16,11 +16,15 @@ from assistant.draft import Draft, Drafter, DraftRequest
 from assistant.ingest.index import Index
 from assistant.insights import GapGroup, group_gaps
 from assistant.models import Answer, Caller, Document, Filters, RetrievedChunk
+from assistant.protocols import Embedder as EmbedderSeam
 from assistant.rag.answer import Answerer, Event
 from assistant.rag.condense import Message
 from assistant.rag.llm import LLM
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.rag.llama_retriever import HybridRetriever
 
 
 class Assistant:
@@ -42,6 +46,19 @@ class Assistant:
                filters: Filters | None = None) -> list[RetrievedChunk]:
         """Ranked passages visible to ``caller``."""
         return self.retriever.retrieve(query, caller.visibilities, k, filters)
+
+    def as_llama_retriever(self, caller: Caller, k: int | None = None,
+                           filters: Filters | None = None) -> HybridRetriever:
+        """This index as a llama-index ``BaseRetriever`` seeing what ``caller`` may see."""
+        from assistant.rag.llama_retriever import HybridRetriever
+
+        return HybridRetriever(self.retriever, caller, k, filters)
+
+    def search_timed(self, query: str, caller: Caller, k: int | None = None,
+                     filters: Filters | None = None
+                     ) -> tuple[list[RetrievedChunk], dict[str, float]]:
+        """:meth:`search` and the time of each retrieval stage in ms."""
+        return self.retriever.retrieve_timed(query, caller.visibilities, k, filters)
 
     def ask(self, question: str | Sequence[Message], caller: Caller,
             filters: Filters | None = None) -> Answer:
@@ -115,9 +132,16 @@ def _messages(question: str | Sequence[Message]) -> list[Message]:
     return list(question)
 
 
-def build_assistant(settings: Settings | None = None, lock: bool = True) -> Assistant:
-    """The one factory: index (with its lock), embedder, retriever, answerer, LLM."""
+def build_assistant(settings: Settings | None = None, lock: bool = True,
+                    embedder: EmbedderSeam | None = None, llm: LLM | None = None
+                    ) -> Assistant:
+    """The one factory: index (with its lock), embedder, retriever, answerer, LLM.
+
+    ``embedder`` and ``llm`` replace the configured ones (tests, integrations); a
+    supplied embedder stays open when the assistant closes.
+    """
     settings = settings or Settings()
-    index = Index(settings, lock=lock)
-    llm = LLM(settings) if settings.llm_enabled else None
+    index = Index(settings, embedder=embedder, lock=lock)
+    if llm is None and settings.llm_enabled:
+        llm = LLM(settings)
     return Assistant(settings, index, llm)

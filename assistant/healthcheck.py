@@ -21,13 +21,12 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from assistant.models import VISIBILITIES
 from assistant.settings import Settings
 
+EXIT_LOCKED = 3
 EXIT_DAMAGED = 4
 EXIT_WRITE_FAILED = 5
 TIERS: tuple[tuple[str, ...], ...] = (("public",), ("public", "members"))
@@ -190,45 +189,38 @@ def check_in_subprocess(settings: Settings, timeout_s: float = 300) -> tuple[int
     return proc.returncode, text
 
 
-def check_command(
-    index: Annotated[Path | None, typer.Option(help="Index folder.")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Verify the index (manifest, vectors, BM25); exit 4 if it is damaged."""
-    from rich.console import Console
-    from rich.markup import escape
-
+def run_check(settings: Settings) -> tuple[int, str, CheckReport]:
+    """:func:`check_index` classified: (exit code, one-line message, report)."""
     from assistant.stores.lock import IndexLocked
 
-    err = Console(stderr=True)
-    settings = Settings()  # type: ignore[call-arg]
-    if index is not None:
-        settings = settings.model_copy(update={"index_dir": index})
     code, message, report = 0, "index ok", CheckReport()
     try:
         report = check_index(settings)
         message = f"index ok: {report.chunks} chunks"
     except IndexLocked as exc:
-        code, message = 3, str(exc)
+        code, message = EXIT_LOCKED, str(exc)
     except IndexDamaged as exc:
         code, message = EXIT_DAMAGED, f"index damaged: {exc}; {ADVICE}"
     except Exception as exc:  # classify what we can, report the rest as damage
         reason = store_unavailable(exc)
         code = 1 if reason else EXIT_DAMAGED
         message = reason or f"index damaged: {type(exc).__name__}: {exc}; {ADVICE}"
-    if as_json:
-        print(json.dumps({"ok": code == 0, "code": code, "message": message,
-                          "notes": report.notes}))
+    return code, message, report
+
+
+def main() -> None:  # pragma: no cover - ``python -m assistant.healthcheck --index DIR``
+    """The child process of :func:`check_in_subprocess`: message on stderr, exit code."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m assistant.healthcheck")
+    parser.add_argument("--index", type=Path, required=True)
+    args = parser.parse_args()
+    settings = Settings().model_copy(update={"index_dir": args.index})  # type: ignore[call-arg]
+    code, message, report = run_check(settings)
     for note in report.notes:
-        err.print(f"[yellow]repaired[/] {escape(note)}")
-    err.print(escape(message) if code == 0 else f"[bold red]error:[/] {escape(message)}")
-    raise typer.Exit(code)
-
-
-def main() -> None:  # pragma: no cover - ``python -m assistant.healthcheck``
-    app = typer.Typer(add_completion=False)
-    app.command()(check_command)
-    app()
+        print(f"repaired {note}", file=sys.stderr)
+    print(message if code == 0 else f"error: {message}", file=sys.stderr)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

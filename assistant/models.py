@@ -9,6 +9,11 @@ from pydantic import BaseModel, Field
 
 DocType = Literal["article", "member"]
 VISIBILITIES: tuple[str, ...] = ("public", "members")
+# Italian regions as members' profiles name them (filters, the directory, follow-ups)
+REGIONS = ("Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna",
+           "Friuli-Venezia Giulia", "Lazio", "Liguria", "Lombardia", "Marche", "Molise",
+           "Piemonte", "Puglia", "Sardegna", "Sicilia", "Toscana", "Trentino-Alto Adige",
+           "Umbria", "Valle d'Aosta", "Veneto")
 
 
 @dataclass

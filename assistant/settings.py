@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Role = Literal["member", "staff", "admin"]
+KeyRole = Literal["member", "staff", "admin"]  # roles an API key can grant
 
 
 class Settings(BaseSettings):
@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     # service
     host: str = "127.0.0.1"
     port: int = 8000
-    api_keys: dict[str, Role] = Field(
+    ui: bool = Field(True, description="Serve the chat UI at / beside the API "
+                             "(`assistant serve --no-ui` turns it off).")
+    api_keys: dict[str, KeyRole] = Field(
         default_factory=dict, description='JSON map of API key -> role, e.g. {"k1": "staff"}.'
     )
     allow_anonymous: bool = True

@@ -26,6 +26,9 @@ _EN_HINTS = frozenset(
     "the of and to is are for with which what who how when where does do did "
     "members member was were has have this that from about".split()
 )
+# sentence ends: punctuation followed by space and an uppercase/digit/quote, or a blank line
+_SENT_END = re.compile(r"(?<=[.!?…])[\"»)\]*]{0,3}\s+(?=[\"«(\[*_]{0,3}[A-ZÀ-ÖØ-Þ0-9])"
+                       r"|\n\s*\n|\n(?=[-*•|] )|\n(?=\|)|(?<=[\w.:;)])\n(?=[A-ZÀ-Þ])")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
 
@@ -81,6 +84,23 @@ def analyze(text: str, lang: str = "it") -> list[str]:
     return _stemmer(lang).stemWords(toks) if toks else []
 
 
-def content_terms(text: str, lang: str = "it") -> set[str]:
-    """Distinct stemmed content terms (for overlap scoring in answers)."""
-    return set(analyze(text, lang))
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of sentences in ``text[start:end]``, whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _SENT_END.finditer(text, start, end):
+        spans.extend(_trim(text, pos, m.start()))
+        pos = m.end()
+    spans.extend(_trim(text, pos, end))
+    return spans
+
+
+def _trim(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    seg = text[a:b]
+    stripped = seg.strip()
+    if not stripped:
+        return []
+    a2 = a + (len(seg) - len(seg.lstrip()))
+    return [(a2, a2 + len(stripped))]

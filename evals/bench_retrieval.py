@@ -26,9 +26,11 @@ from assistant.embed import DIM
 from assistant.models import Filters
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
+from assistant.stores.chroma_client import make_client
+from assistant.stores.filtering import date_int
 from assistant.stores.lexical import LexicalTier
 from assistant.stores.manifest import ChunkRow
-from assistant.stores.vector import VectorStore, date_int, make_client
+from assistant.stores.vector import VectorStore
 from assistant.text import analyze, detect_language
 
 Row = tuple[str, str, str]

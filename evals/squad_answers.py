@@ -25,13 +25,12 @@ from typing import Any
 import numpy as np
 
 from assistant.embed import Embedder
-from assistant.ingest.chunk import sentence_spans
 from assistant.ingest.index import Index
 from assistant.rag.answer import Answerer, Message
 from assistant.rag.answer_model import AnswerModel
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.text import fold, words
+from assistant.text import fold, sentence_spans, words
 from evals.retrieval import Question, build_index, default_cache_path, load_squad
 
 Progress = Callable[[str, int, int], None]

@@ -17,6 +17,7 @@ for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
 
 from assistant.embed import Embedder  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from tests.fakes import FakeEmbedder  # noqa: E402
 from tests.postgres import postgres_cluster, unavailable  # noqa: E402
 from tests.support import build_index  # noqa: E402
 
@@ -55,6 +56,13 @@ def embedder(embed_cache: Path) -> Iterator[Embedder]:
     emb = Embedder(embed_cache)
     yield emb
     emb.close()
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> FakeEmbedder:
+    """Hash-based vectors: for tests of ranking, answering and routing logic, where
+    what the real model would rank is not the point (no model load, no inference)."""
+    return FakeEmbedder()
 
 
 def make_settings(tmp_path: Path, corpus: Path | None = None, **kw: object) -> Settings:

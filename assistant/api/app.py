@@ -107,8 +107,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` (each worker process reads the environment)."""
-    ui = os.environ.get("ASSISTANT_UI", "1") != "0"  # set by `assistant serve --no-ui`
-    return create_app(Settings(), ui=ui)  # type: ignore[call-arg]
+    settings = Settings()  # type: ignore[call-arg]
+    return create_app(settings, ui=settings.ui)
 
 
 @asynccontextmanager

@@ -17,8 +17,7 @@ router = APIRouter(tags=["search"])
 def _search(svc: Service, query: str, who: Caller, k: int | None,
             filters: Filters | None) -> SearchResponse:
     core = svc.core()
-    hits = core.search(query, who, k, filters)
-    timings = dict(core.retriever.last_timings)  # best effort: another thread may overwrite it
+    hits, timings = core.search_timed(query, who, k, filters)
     return SearchResponse(query=query, timings=timings, results=[
         SearchHit(rank=i, **h.model_dump()) for i, h in enumerate(hits, 1)])
 

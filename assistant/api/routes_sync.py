@@ -121,7 +121,7 @@ def attach(svc: Service, assistant: Assistant) -> SyncJobs:
     """Create the service's sync worker (and its timer with ``sync_every``); the
     lifespan closes it before the assistant."""
     jobs = SyncJobs(assistant)
-    svc.extra["sync_jobs"] = jobs
+    svc.sync_jobs = jobs
     if assistant.settings.sync_every_s and assistant.settings.sync_sources:
         jobs.every(assistant.settings.sync_every_s)
     return jobs
@@ -136,7 +136,7 @@ async def admin(who: Caller = Depends(caller)) -> Caller:
 
 
 def _jobs(svc: Service) -> SyncJobs:
-    jobs = svc.extra.get("sync_jobs")
+    jobs = svc.sync_jobs
     if not isinstance(jobs, SyncJobs):
         raise HTTPException(503, "the service is starting")
     return jobs

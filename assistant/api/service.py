@@ -64,7 +64,8 @@ class Service:
     db: AppDB | None = None
     executor: ThreadPoolExecutor | None = None
     owns_assistant: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+    # the website sync worker (assistant.api.routes_sync.SyncJobs), set by its attach()
+    sync_jobs: object | None = None
     # signs the end user the UI forwards (assistant.api.identity)
     client_secret: str = field(default_factory=lambda: secrets.token_hex(32))
     bad_keys: RateLimiter = field(default_factory=lambda: RateLimiter(BAD_KEYS_PER_MINUTE))

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from assistant.directory.vocab import place_matches
-from assistant.stores.manifest import DocRow, Manifest
+from assistant.stores.manifest import DocRow, ManifestStore
 from assistant.text import fold
 
 
@@ -116,7 +116,7 @@ class MemberTable:
     bumps the manifest version.
     """
 
-    def __init__(self, manifest: Manifest) -> None:
+    def __init__(self, manifest: ManifestStore) -> None:
         self.manifest = manifest
         self.version = -1
         self._rows: list[MemberRow] = []

@@ -91,10 +91,6 @@ SECTOR_EN = {"biotecnologie": "biotechnology", "sanità digitale": "digital heal
              "bioinformatica": "bioinformatics", "nutraceutica": "nutraceuticals",
              "terapie avanzate": "advanced therapies", "ricerca clinica": "clinical research"}
 
-REGIONS = ("Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna",
-           "Friuli-Venezia Giulia", "Lazio", "Liguria", "Lombardia", "Marche", "Molise",
-           "Piemonte", "Puglia", "Sardegna", "Sicilia", "Toscana", "Trentino-Alto Adige",
-           "Umbria", "Valle d'Aosta", "Veneto")
 REGION_EN = {"Lombardia": "Lombardy", "Piemonte": "Piedmont", "Toscana": "Tuscany",
              "Sardegna": "Sardinia", "Sicilia": "Sicily", "Puglia": "Apulia",
              "Valle d'Aosta": "Aosta Valley", "Trentino-Alto Adige": "Trentino-South Tyrol",

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from assistant.draft import extract, intent, rank
 from assistant.draft.render import neutral
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import RetrievedChunk
 from assistant.rag import extractive
+from assistant.text import sentence_spans
 
 MAX_GROUPS = 7
 MAX_ITEMS = 12

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from assistant.draft import prompts
 from assistant.draft.render import body_of, count_words, finish
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import Citation, RetrievedChunk
 from assistant.rag.llm import LLM, LLMError
+from assistant.text import sentence_spans
 
 _FENCE = re.compile(r"^\s*```(?:markdown|md)?\s*\n(.*?)\n\s*```\s*$", re.DOTALL)
 _SOURCES_TAIL = re.compile(r"^\s*(?:#{1,6}\s*|\*\*)?(?:Fonti|Sources|Riferimenti|References)"

@@ -14,12 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.models import Chunk, Document
-from assistant.text import detect_language
+from assistant.text import detect_language, sentence_spans
 
 _HEADER = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
-# sentence ends: punctuation followed by space and an uppercase/digit/quote, or a blank line
-_SENT_END = re.compile(r"(?<=[.!?…])[\"»)\]*]{0,3}\s+(?=[\"«(\[*_]{0,3}[A-ZÀ-ÖØ-Þ0-9])"
-                       r"|\n\s*\n|\n(?=[-*•|] )|\n(?=\|)|(?<=[\w.:;)])\n(?=[A-ZÀ-Þ])")
 _WORDS = re.compile(r"\S+")
 CHUNKER_VERSION = "3"  # bump when chunk boundaries change: documents get re-chunked
 CHUNK_META_KEYS = ("url", "date", "tags", "sectors", "region", "city", "kind", "visibility",
@@ -36,27 +33,6 @@ class _Span:
     start: int
     end: int
     tokens: int
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) offsets of sentences in ``text[start:end]``, whitespace trimmed."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    pos = start
-    for m in _SENT_END.finditer(text, start, end):
-        spans.extend(_trim(text, pos, m.start()))
-        pos = m.end()
-    spans.extend(_trim(text, pos, end))
-    return spans
-
-
-def _trim(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    seg = text[a:b]
-    stripped = seg.strip()
-    if not stripped:
-        return []
-    a2 = a + (len(seg) - len(seg.lstrip()))
-    return [(a2, a2 + len(stripped))]
 
 
 def _sections(text: str) -> Iterator[tuple[str, int, int]]:

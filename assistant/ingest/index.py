@@ -22,11 +22,11 @@ from assistant.embed import Embedder
 from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document, embedded_sentence_spans
 from assistant.ingest.load import LoadError, iter_corpus_files, load_file
 from assistant.models import Chunk, Document
+from assistant.protocols import Embedder as EmbedderSeam
 from assistant.settings import Settings
 from assistant.stores.lock import IndexLock
-from assistant.stores.manifest import Manifest
-from assistant.stores.sync import ChromaManifest, open_lexical, wipe_server
-from assistant.stores.vector import VectorStore, make_client, sentence_texts
+from assistant.stores.open import open_stores
+from assistant.stores.vector import sentence_texts
 from assistant.text import TOKENIZER_VERSION
 
 # bump when what is stored per chunk changes; "2": sentence vectors beside chunk vectors,
@@ -59,7 +59,7 @@ class IngestReport:
 class Index:
     """Owns the index directory (single-writer lock) and every store in it."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+    def __init__(self, settings: Settings, embedder: EmbedderSeam | None = None,
                  lock: bool = True, rebuild: bool = False) -> None:
         self.settings = settings
         self.dir = settings.index_dir
@@ -69,21 +69,13 @@ class Index:
         try:
             if rebuild:
                 wipe_index(self.dir)
-            if not settings.chroma_host:  # server mode: the manifest is in the server
-                self.manifest = Manifest(self.dir / "manifest.sqlite")
-                self.manifest.check()
             # a caller-supplied embedder (shared cache) is the caller's to close
             self._owns_embedder = embedder is None
             self.embedder = embedder or Embedder(self.dir / "embeddings.sqlite",
                                                  settings.embed_engine, settings.embed_threads)
-            client = make_client(settings)
-            if rebuild and settings.chroma_host:  # the server keeps whatever is wiped here
-                wipe_server(client)
-            if settings.chroma_host:
-                self.manifest = ChromaManifest(client, settings.chroma_sync_ms / 1000)
-                self.manifest.check()
-            self.vectors = VectorStore(client)
-            self.lexical = open_lexical(settings, self.manifest)
+            stores = open_stores(settings, wipe_server_first=rebuild)
+            self.manifest, self.vectors, self.lexical = (stores.manifest, stores.vectors,
+                                                         stores.lexical)
         except BaseException:
             self.close()
             raise

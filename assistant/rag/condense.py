@@ -12,16 +12,15 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from assistant.models import REGIONS
 from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import CONDENSE_PROMPT
 from assistant.text import analyze, fold, words
 
-REGIONS = ("Abruzzo", "Basilicata", "Calabria", "Campania", "Emilia-Romagna",
-           "Friuli-Venezia Giulia", "Lazio", "Liguria", "Lombardia", "Marche", "Molise",
-           "Piemonte", "Puglia", "Sardegna", "Sicilia", "Toscana", "Trentino-Alto Adige",
-           "Trentino", "Alto Adige", "Umbria", "Valle d'Aosta", "Veneto")
-_REGION_WORDS = {fold(w) for r in REGIONS for w in words(r)}
+# how a question names a region: the official names, and the halves of Trentino-Alto Adige
+_REGION_NAMES = (*REGIONS, "Trentino", "Alto Adige")
+_REGION_WORDS = {fold(w) for r in _REGION_NAMES for w in words(r)}
 _ELLIPSIS = re.compile(r"^(e|ed|and|what about|how about|invece|anche|pure|ma|quindi|allora)\b",
                        re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(lo|la|li|le|l'|ne|gli|esso|essa|loro|quello|quella|questo|questa|"
@@ -62,7 +61,7 @@ def rewrite(question: str, history: Sequence[Message], keep_question_words: bool
     q_words = {fold(w) for w in words(question)}
     folded = fold(question)
     replaces_place = any(re.search(rf"(?<!\w){re.escape(fold(r))}(?!\w)", folded)
-                         for r in REGIONS)  # "più alto" names no region
+                         for r in _REGION_NAMES)  # "più alto" names no region
     carried = [w for w in words(prev_user)
                if fold(w) not in q_words and analyze(w)
                and (keep_question_words or not set(analyze(w)) <= QUESTION_TERMS)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from bm25s.stopwords import STOPWORDS_EN
 
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import RetrievedChunk
-from assistant.text import analyze, fold, words
+from assistant.text import analyze, fold, sentence_spans, words
 
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_TERMS = frozenset(analyze(

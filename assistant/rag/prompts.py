@@ -14,7 +14,6 @@ REFUSAL = {
     "it": "Non ho trovato informazioni su questo nei contenuti del cluster.",
     "en": "I could not find information about this in the cluster's content.",
 }
-CLOSEST = {"it": "Le fonti più vicine sono:", "en": "The closest sources are:"}
 # an English question is answered in English around the Italian sentences it quotes
 ANSWER_FRAME = {"it": "{answer}", "en": "According to the sources (quoted as written): {answer}"}
 # the passages announce what was asked about, but do not report how it went
@@ -26,7 +25,6 @@ DEGRADED = {
     "it": "(Risposta estrattiva: il modello linguistico non è raggiungibile.)",
     "en": "(Extractive answer: the language model is unavailable.)",
 }
-MEMBERS_INTRO = {"it": "Soci pertinenti:", "en": "Relevant members:"}
 
 SYSTEM_PROMPT = """You are the knowledge assistant of Cluster VITALIA, an Italian life-sciences \
 cluster. You answer questions using ONLY the numbered sources provided in the user message \

@@ -20,14 +20,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from assistant.embed import Embedder
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import Filters, RetrievedChunk
+from assistant.protocols import Embedder
 from assistant.settings import Settings
 from assistant.stores.lexical import LexicalIndex, LexicalTier, tier_key
 from assistant.stores.manifest import ChunkRow
 from assistant.stores.vector import VectorStore, sentence_chunk_id
-from assistant.text import LANGS, analyze, detect_language
+from assistant.text import LANGS, analyze, detect_language, sentence_spans
 
 # A filter passing at least this share of chunks is applied to an over-fetched
 # unfiltered ANN result (<= MAX_OVERFETCH hits: ~12 ms), narrower ones by Chroma's
@@ -80,7 +79,6 @@ class Retriever:
         self.embedder = embedder
         self.vectors = vectors
         self.lexical = lexical
-        self.last_timings: dict[str, float] = {}
 
     def retrieve(self, query: str, visibilities: Sequence[str], k: int | None = None,
                  filters: Filters | None = None, lang: str | None = None
@@ -89,11 +87,18 @@ class Retriever:
 
         Raises ``ValueError`` for an unknown visibility; no visibility, no results.
         """
+        return self.retrieve_timed(query, visibilities, k, filters, lang)[0]
+
+    def retrieve_timed(self, query: str, visibilities: Sequence[str], k: int | None = None,
+                       filters: Filters | None = None, lang: str | None = None
+                       ) -> tuple[list[RetrievedChunk], dict[str, float]]:
+        """:meth:`retrieve` and the time of each stage in ms (this call's own: the
+        retriever is shared by concurrent requests and keeps no per-query state)."""
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
         vis = tier_key(tuple(visibilities))
         if not vis:
-            return []
+            return [], {}
         t0 = time.perf_counter()
         tier = self.lexical.tier(vis)
         lang = lang or detect_language(query)
@@ -112,10 +117,9 @@ class Retriever:
                 results.append(hit)
                 if len(results) == k:
                     break
-        self.last_timings = {"lexical_ms": (t1 - t0) * 1e3, "embed_ms": (t2 - t1) * 1e3,
-                             "dense_ms": (t3 - t2) * 1e3,
-                             "retrieve_ms": (time.perf_counter() - t0) * 1e3}
-        return results
+        timings = {"lexical_ms": (t1 - t0) * 1e3, "embed_ms": (t2 - t1) * 1e3,
+                   "dense_ms": (t3 - t2) * 1e3, "retrieve_ms": (time.perf_counter() - t0) * 1e3}
+        return results, timings
 
     def _dense(self, tier: LexicalTier, qvec: np.ndarray, vis: tuple[str, ...], n: int,
                filters: Filters | None) -> dict[str, float]:
@@ -176,10 +180,6 @@ class Retriever:
         vecs = self.vectors.sentence_vectors(ids)
         return [[float(vecs[sid] @ qvec) if (sid := f"{c.chunk_id}#s{j}") in vecs else c.dense
                  for j in range(n)] for c, n in zip(chunks, counts, strict=True)]
-
-    def query_vector(self, query: str) -> np.ndarray:
-        """The query's embedding (cached), for callers that rescore passages."""
-        return self.embedder.embed_query(query)
 
     @staticmethod
     def _result(tier: LexicalTier, cid: str, score: float, lex: float,

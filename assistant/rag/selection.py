@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import RetrievedChunk
 from assistant.rag.answer_model import AnswerModel
 from assistant.rag.extractive import _INSTRUCTION, Candidate
@@ -26,7 +25,7 @@ from assistant.rag.features import (
     question_features,
     sentence_features,
 )
-from assistant.text import analyze, fold, words
+from assistant.text import analyze, fold, sentence_spans, words
 
 MAX_WORDS = 70  # two sentences at most, and short ones
 _PAST_FACT = re.compile(r"\b(ha|hanno|sono stat[ie]|[eè] stat[oa]|si sono|si [eè]|were|was|"

@@ -22,8 +22,8 @@ import bm25s
 import numpy as np
 
 from assistant.models import VISIBILITIES, Filters
-from assistant.stores.manifest import ChunkRow, Manifest
-from assistant.stores.vector import date_int
+from assistant.stores.filtering import date_int
+from assistant.stores.manifest import ChunkRow, ManifestStore
 
 # the analyser (assistant.text.analyze) plus the index-side term expansion below
 ANALYZER = "fold+stopwords+snowball/v1+bigrams/v1"
@@ -173,7 +173,7 @@ class LexicalIndex:
     upload bumps the manifest version.
     """
 
-    def __init__(self, manifest: Manifest, directory: Path) -> None:
+    def __init__(self, manifest: ManifestStore, directory: Path) -> None:
         self.manifest = manifest
         self.dir = directory
         self.version = -1
@@ -232,3 +232,14 @@ class LexicalIndex:
         except OSError as exc:  # a read-only or full disk only costs a rebuild next start
             log.warning("could not persist lexical index %s: %s", path, exc)
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class SharedLexicalIndex(LexicalIndex):
+    """BM25 tiers built in memory from the shared manifest, never saved to disk.
+
+    Several workers may share one ``index_dir``; saved tiers would race each other,
+    and building from the cached rows costs no more than loading.
+    """
+
+    def _load_or_build(self, vis: tuple[str, ...]) -> LexicalTier:
+        return LexicalTier(list(self.manifest.iter_chunks(vis)))

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from assistant.models import Chunk, Document
 from assistant.text import analyze
@@ -58,6 +58,40 @@ class ChunkRow:
     lang: str
     tokens: list[str]
     meta: dict[str, Any]
+
+
+class ManifestStore(Protocol):
+    """What the index, the lexical index and the service need of a manifest.
+
+    Two implementations: :class:`Manifest` (SQLite in the index folder, one process)
+    and :class:`assistant.stores.chroma_manifest.ChromaManifest` (records in a
+    Chroma server, shared by several workers). ``version`` changes after every write.
+    """
+
+    @property
+    def version(self) -> int: ...
+
+    def check(self) -> None: ...
+
+    def docs(self) -> dict[str, DocRow]: ...
+
+    def has_doc(self, doc_id: str) -> bool: ...
+
+    def doc_text(self, doc_id: str) -> str | None: ...
+
+    def mark_pending(self, doc: Document, old_visibility: str | None = None) -> None: ...
+
+    def mark_removing(self, doc_id: str) -> None: ...
+
+    def commit_doc(self, doc: Document, chunks: list[Chunk]) -> None: ...
+
+    def remove_doc(self, doc_id: str) -> None: ...
+
+    def iter_chunks(self, visibilities: Iterable[str] | None = None) -> Iterator[ChunkRow]: ...
+
+    def chunk_count(self) -> int: ...
+
+    def close(self) -> None: ...
 
 
 class Manifest:

@@ -2,8 +2,9 @@
 
 Partitioning by visibility keeps the common anonymous query unfiltered (a Chroma
 ``where`` scans every row) and means a member-only vector is not even in the
-collection an anonymous query searches. Writes go through llama-index's
-``ChromaVectorStore``; reads call the collection directly for ids and distances only.
+collection an anonymous query searches. Reads and writes call the Chroma collections
+directly (reads ask for ids and distances only); the llama-index view of the index is
+:mod:`assistant.rag.llama_retriever`, over the same ranking the service uses.
 """
 
 from __future__ import annotations
@@ -12,60 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from assistant.ingest.chunk import sentence_spans
 from assistant.models import VISIBILITIES, Chunk, Filters
-from assistant.settings import Settings
-
-
-def make_client(settings: Settings) -> Any:
-    """A Chroma client: the embedded folder in ``index/chroma`` or a Chroma server."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    if settings.chroma_host:
-        headers = {}
-        if settings.chroma_token is not None:
-            headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
-        from assistant.stores.sync import set_http_timeout
-
-        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
-                                     headers=headers,
-                                     settings=ChromaSettings(anonymized_telemetry=False))
-        set_http_timeout(client, settings.chroma_timeout_s)
-        return client
-    path = settings.index_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path),
-                                     settings=ChromaSettings(anonymized_telemetry=False))
-
-
-def date_int(date: str | None) -> int:
-    return int(date.replace("-", "")) if date else 0
-
-
-def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
-    """Translate caller filters into a Chroma ``where`` clause (None when empty)."""
-    if filters is None or filters.is_empty():
-        return None
-    clauses: list[dict[str, Any]] = []
-    if filters.doc_type:
-        clauses.append({"doc_type": filters.doc_type})
-    if filters.region:
-        clauses.append({"region_key": filters.region.strip().lower()})
-    for key, values in (("tags", filters.tags), ("sectors", filters.sectors)):
-        ors: list[dict[str, Any]] = [{key: {"$contains": v.strip().lower()}} for v in values]
-        if ors:
-            clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
-    if filters.date_from:
-        clauses.append({"date_int": {"$gte": date_int(filters.date_from)}})
-    if filters.date_to:
-        clauses.append({"date_int": {"$lte": date_int(filters.date_to)}})
-        # undated chunks are stored as 0: they are not "before" any date (as in BM25)
-        clauses.append({"date_int": {"$gt": 0}})
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+from assistant.stores.filtering import chroma_where, date_int
+from assistant.text import sentence_spans
 
 
 def sentence_texts(chunk: Chunk) -> list[str]:
@@ -99,16 +50,15 @@ class VectorStore:
                                                metadata={"hnsw:space": "cosine"})
             for v in VISIBILITIES
         }
-        self.stores = {v: ChromaVectorStore(chroma_collection=c)
-                       for v, c in self.collections.items()}
-        for store in self.stores.values():
-            # Chroma >= 1.x filters list metadata with $contains; llama-index would refuse it
-            store.flat_metadata = False
 
     def add(self, visibility: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        nodes: list[BaseNode] = [_node(c, vectors[i]) for i, c in enumerate(chunks)]
-        if nodes:
-            self.stores[visibility].add(nodes)
+        """Store one vector per chunk, with its text and filterable metadata."""
+        col = self.collections[visibility]
+        for b in range(0, len(chunks), 5000):  # Chroma's batch limit is ~5,400
+            part = chunks[b:b + 5000]
+            # upsert: a write redone after a crash must not trip over its own ids
+            col.upsert(ids=[c.chunk_id for c in part], embeddings=vectors[b:b + 5000],
+                       documents=[c.text for c in part], metadatas=[_metadata(c) for c in part])
 
     def add_sentences(self, visibility: str, chunks: Sequence[Chunk],
                       vectors: Sequence[np.ndarray]) -> None:
@@ -131,9 +81,7 @@ class VectorStore:
 
     def delete_doc(self, doc_id: str) -> None:
         """Remove every chunk of ``doc_id`` from every partition (idempotent)."""
-        for store in self.stores.values():
-            store.delete(ref_doc_id=doc_id)
-        for col in self.sentences.values():
+        for col in (*self.collections.values(), *self.sentences.values()):
             col.delete(where={"doc_id": doc_id})
 
     def query_sentences(self, vector: np.ndarray, visibilities: Sequence[str], n: int,
@@ -200,11 +148,3 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
         if md.get(key):
             meta[key] = [str(v).strip().lower() for v in md[key]]
     return meta
-
-
-def _node(chunk: Chunk, vector: np.ndarray) -> TextNode:
-    meta = _metadata(chunk)
-    node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta,
-                    embedding=vector.astype(float).tolist())
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
-    return node

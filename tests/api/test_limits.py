@@ -150,7 +150,7 @@ def test_crash_is_500_with_request_id_and_no_traceback(make_app: AppFactory) -> 
     def boom(*args: Any, **kw: Any) -> Any:
         raise RuntimeError("secret detail in /srv/app/file.py")
 
-    assistant.search = boom  # type: ignore[method-assign]
+    assistant.search = assistant.search_timed = boom  # type: ignore[method-assign]
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.post("/v1/search", json={"query": "bando"})
         assert r.status_code == 500

@@ -25,9 +25,8 @@ from assistant.embed import Embedder
 from assistant.healthcheck import check_index
 from assistant.ingest.index import Index
 from assistant.settings import Settings
+from assistant.stores.chroma_client import make_client, wipe_server
 from assistant.stores.lock import IndexLock
-from assistant.stores.sync import wipe_server
-from assistant.stores.vector import make_client
 from tests.faults.conftest import ASSISTANT, ChromaServer, make_docs, scratch_dir
 from tests.ingest.helpers import TIERS, assert_consistent, cli_env, warm_cache
 from tests.ingest.test_crash import count_rows

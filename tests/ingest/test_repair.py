@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant import cli
+from assistant.cli import index as cli
 from assistant.embed import Embedder
 from assistant.ingest.index import Index, IngestReport
 from assistant.ingest.load import iter_corpus_files, load_file

@@ -1,4 +1,9 @@
-"""A small corpus (public, member-only and poisoned documents) and assistants over it."""
+"""A small corpus (public, member-only and poisoned documents) and assistants over it.
+
+The assistants embed with the real e5 model: the fitted answer model
+(``assistant/rag/answer_model.json``) scores sentences by their e5 similarity to the
+question, so hash vectors would make it refuse what it answers in production.
+"""
 
 from __future__ import annotations
 
@@ -81,7 +86,8 @@ description: |
 
 
 @pytest.fixture(scope="session")
-def small_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+def small_index(tmp_path_factory: pytest.TempPathFactory,
+                embedder: Embedder) -> Settings:
     base = tmp_path_factory.mktemp("small")
     s = Settings(corpus_dir=write_corpus(base / "corpus", DOCS), index_dir=base / "index")
     build_index(s, embedder)

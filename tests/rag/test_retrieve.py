@@ -91,7 +91,8 @@ def _docs(retriever: Retriever, query: str, vis: tuple[str, ...],
 
 
 def test_ranks_the_relevant_passage_first_with_per_signal_scores(retriever: Retriever) -> None:
-    res = retriever.retrieve("Quanto finanzia il voucher per le fiere internazionali?", PUB, k=3)
+    res, timings = retriever.retrieve_timed(
+        "Quanto finanzia il voucher per le fiere internazionali?", PUB, k=3)
     assert res[0].doc_id == "bando"
     assert res[0].lexical > 0 and res[0].dense > 0
     assert [r.score for r in res] == sorted((r.score for r in res), reverse=True)
@@ -99,7 +100,7 @@ def test_ranks_the_relevant_passage_first_with_per_signal_scores(retriever: Retr
     assert res[0].metadata["visibility"] == "public" and res[0].metadata["date"] == "2024-02-10"
     doc = DOCS[0]
     assert doc.text[res[0].start:res[0].end] == res[0].text
-    assert retriever.last_timings["retrieve_ms"] > 0
+    assert timings["retrieve_ms"] >= timings["embed_ms"] > 0
 
 
 def test_english_query_finds_english_document(retriever: Retriever) -> None:

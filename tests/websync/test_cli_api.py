@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from assistant.api import create_app
 from assistant.api.server import ServeError, check_startup
 from assistant.cli import app
+from assistant.cli.common import ExitCode
 from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
@@ -35,10 +36,10 @@ def site() -> Iterator[Site]:
         yield s
 
 
-def test_cli_exit_2_when_a_source_fails(tmp_path: Path, site: Site) -> None:
+def test_cli_exit_6_when_a_source_fails(tmp_path: Path, site: Site) -> None:
     res = CliRunner().invoke(app, ["sync", site.base + "/news/pagina-mancante", "--json",
                                    "--index", str(tmp_path / "index")])
-    assert res.exit_code == 2, res.output
+    assert res.exit_code == ExitCode.FILES_FAILED == 6, res.output
     data = json.loads(res.stdout)
     assert data["failed"][site.base + "/news/pagina-mancante"]["status"] == 404
     assert data["pages"]["new"] == 0 and data["ok"] is False

@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.cli.common import check_role, fail, settings_for
 from assistant.directory.params import UnknownValue, filter_from_params
 from assistant.directory.table import MemberTable
 from assistant.models import Caller
-from assistant.settings import Settings
 from assistant.stores.manifest import Manifest
 
 Values = Annotated[list[str] | None, typer.Option(help="Repeat for alternatives.")]
@@ -34,14 +34,10 @@ def members_command(
 ) -> None:
     """List every member matching the filters (values as in questions: "biotech",
     "Trentino", "università")."""
-    err = Console(stderr=True)
-    if role not in ("anonymous", "member", "staff", "admin"):
-        err.print(f"[bold red]error:[/] unknown role {role!r}")
-        raise typer.Exit(1)
-    path = (index or Settings().index_dir) / "manifest.sqlite"  # type: ignore[call-arg]
+    check_role(role)
+    path = settings_for(index).index_dir / "manifest.sqlite"
     if not path.is_file():
-        err.print(f"[bold red]error:[/] no index at {path.parent}: run `assistant ingest` first")
-        raise typer.Exit(1)
+        fail(f"no index at {path.parent}: run `assistant ingest` first")
     caller = Caller(role=role)  # type: ignore[arg-type]
     manifest = Manifest(path)
     try:
@@ -51,8 +47,7 @@ def members_command(
                                  known_sectors=table.sectors(caller.visibilities))
         rows = table.select(flt, caller.visibilities)
     except UnknownValue as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+        fail(str(exc))
     finally:
         manifest.close()
     if as_json:

@@ -9,14 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from assistant.settings import Settings
+from assistant.cli.common import open_assistant, settings_for
 
 conversations_app = typer.Typer(no_args_is_help=True, help="Stored conversations.")
 insights_app = typer.Typer(no_args_is_help=True, help="Reports for the staff.")
-err = Console(stderr=True)
 
 
 @conversations_app.command("purge")
@@ -28,7 +25,7 @@ def purge(
     """Apply the retention: delete idle conversations and old gap questions."""
     from assistant.appdb import AppDB
 
-    settings = Settings()
+    settings = settings_for()
     if days is not None:
         settings = settings.model_copy(update={"conversation_retention_days": days})
     db = AppDB(settings)
@@ -50,27 +47,16 @@ def gaps(
     """Questions refused or rated down, grouped by topic, with the closest documents.
     Opens the index: stop an embedded-mode server first (or use GET /v1/insights/gaps)."""
     from assistant.appdb import AppDB
-    from assistant.facade import build_assistant
     from assistant.models import Caller
-    from assistant.stores.lock import IndexLocked
 
-    settings = Settings()
-    if index is not None:
-        settings = settings.model_copy(update={"index_dir": index})
+    settings = settings_for(index)
     db = AppDB(settings)
     try:
         questions = db.feedback.gaps(days)
     finally:
         db.close()
-    try:
-        assistant = build_assistant(settings)
-    except IndexLocked as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(3) from None
-    try:
+    with open_assistant(settings) as assistant:  # exit 3 when the index is in use
         groups = assistant.content_gaps(questions, Caller(role="staff", key_id="cli"), limit)
-    finally:
-        assistant.close()
     if as_json:
         print(json.dumps({"days": days, "questions": len(questions),
                           "groups": [asdict(g) for g in groups]}, ensure_ascii=False))

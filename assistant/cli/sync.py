@@ -1,27 +1,23 @@
 """``assistant sync URL…``: index a website's articles from its sitemap, feed or pages.
 
-Exit codes: 0 every page synced (robots.txt refusals are not failures), 2 some
-pages or sources failed (the rest was synced; the report lists status and reason),
-3 another process holds the index, 1 bad usage.
+Exit codes (:class:`~assistant.cli.common.ExitCode`): 0 every page synced (robots.txt
+refusals are not failures), 6 some pages or sources failed (the rest was synced; the
+report lists status and reason), 3 another process holds the index, 1 bad usage.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from assistant.settings import Settings
-
-EXIT_SOME_FAILED = 2
-EXIT_LOCKED = 3
-console = Console(stderr=True)
+from assistant.cli.common import ExitCode, console, fail, progress_bar, settings_for
 
 
 def sync_command(
@@ -37,25 +33,23 @@ def sync_command(
     index: Annotated[Path | None, typer.Option(help="Index folder.")] = None,
 ) -> None:
     """Index new and changed articles of websites from their sitemaps, feeds or pages;
-    exit 2 if some page failed (the rest is synced), 3 if the index is in use."""
+    exit 6 if some page failed (the rest is synced), 3 if the index is in use."""
     from assistant.ingest.index import Index
     from assistant.stores.lock import IndexLocked
     from assistant.websync.run import options_from_settings, sync_sites
 
-    settings = Settings()
-    if index is not None:
-        settings = settings.model_copy(update={"index_dir": index})
+    settings = settings_for(index)
     sources = list(urls or settings.sync_sources)
     if not sources:
-        _fail("no URL given and ASSISTANT_SYNC_SOURCES is empty")
+        fail("no URL given and ASSISTANT_SYNC_SOURCES is empty")
     if visibility not in (None, "public", "members"):
-        _fail(f"invalid visibility {visibility!r} (expected public or members)")
+        fail(f"invalid visibility {visibility!r} (expected public or members)")
     opts = options_from_settings(settings, sources, max_pages=max_pages, prune=prune,
                         visibility=visibility)
     try:
         idx = Index(settings)
     except IndexLocked as exc:
-        _fail(str(exc), EXIT_LOCKED)
+        fail(str(exc), ExitCode.INDEX_LOCKED)
     try:
         with _bar(as_json) as progress:
             report = sync_sites(idx, opts, progress=progress)
@@ -65,30 +59,17 @@ def sync_command(
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
         print_report(report.to_dict())
-    raise typer.Exit(0 if report.ok else EXIT_SOME_FAILED)
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.FILES_FAILED)
 
 
-class _bar:
-    """A rich progress bar (fetch, then embed) on stderr; silent under ``--json``."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=console, disable=quiet)
-        self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> Any:
-        self.bar.__enter__()
-        return self.update
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(None, None, None)
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            label = {"fetch": "Pagine scaricate", "embed": "Embedding chunk"}.get(stage, stage)
-            self.tasks[stage] = self.bar.add_task(label, total=total)
-        self.bar.update(self.tasks[stage], completed=done, total=total)
+@contextmanager
+def _bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar (fetch, then embed) on stderr; none under ``--json``."""
+    if quiet:
+        yield None
+        return
+    with progress_bar({"fetch": "Pagine scaricate", "embed": "Embedding chunk"}) as progress:
+        yield progress
 
 
 def print_report(data: dict[str, Any]) -> None:
@@ -105,7 +86,3 @@ def print_report(data: dict[str, Any]) -> None:
     for url, reason in data["skipped"].items():
         console.print(f"[yellow]skipped[/] {escape(url)}: {escape(reason)}")
 
-
-def _fail(msg: str, code: int = 1) -> NoReturn:
-    console.print(f"[bold red]error:[/] {escape(msg)}")
-    raise typer.Exit(code)

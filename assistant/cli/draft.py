@@ -9,6 +9,7 @@ from typing import Annotated, cast
 import typer
 from rich.console import Console
 
+from assistant.cli.common import check_role, fail, open_assistant, settings_for
 from assistant.draft.models import Draft, Kind
 
 _err = Console(stderr=True)
@@ -33,20 +34,18 @@ def draft_command(
     the cluster's content; member-only content only for roles allowed to see it."""
     from pydantic import ValidationError
 
-    from assistant.cli import _fail, open_assistant
     from assistant.draft.models import DraftRequest
     from assistant.models import Caller
 
-    if role not in ("staff", "admin", "member"):
-        _fail(f"unknown role {role!r} (staff, admin or member)")
+    check_role(role, ("staff", "admin", "member"))
     if kind not in ("article", "newsletter", "brief"):
-        _fail(f"unknown kind {kind!r} (article, newsletter or brief)")
+        fail(f"unknown kind {kind!r} (article, newsletter or brief)")
     try:
         req = DraftRequest(topic=topic, kind=cast(Kind, kind), words=words, since=since,
                            until=until, tags=tag or [], include_members=not no_members)
     except ValidationError as exc:
-        _fail(f"invalid option: {exc.errors()[0]['msg']}")
-    with open_assistant(index) as assistant:
+        fail(f"invalid option: {exc.errors()[0]['msg']}")
+    with open_assistant(settings_for(index)) as assistant:
         result = assistant.draft(req, Caller(role=role))  # type: ignore[arg-type]
     _emit(result, out, as_json)
 

@@ -1,4 +1,8 @@
-"""``assistant eval ...``: retrieval and answer quality on evaluation sets."""
+"""``assistant eval ...``: retrieval and answer quality on evaluation sets.
+
+The evaluation code lives in the repository's ``evals/`` (not installed): these
+commands run from a checkout.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,19 @@ from typing import Annotated, Any
 
 import typer
 
+from assistant.cli.common import ExitCode, fail, progress_bar
+
 eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval and answer quality.")
+
+
+@eval_app.callback()
+def _from_a_checkout() -> None:
+    """Measure retrieval and answer quality (from a checkout of the repository)."""
+    import importlib.util
+
+    if importlib.util.find_spec("evals") is None:
+        fail("the evaluation code and sets live in the repository's evals/ folder, which is "
+             "not installed: run `make eval` in a checkout (or set PYTHONPATH to it)")
 
 _RETRIEVAL_ROWS = (("R@1", "recall@1"), ("R@5", "recall@5"), ("R@10", "recall@10"),
                    ("MRR@10", "mrr@10"), ("answer in context@5", "aic@5"))
@@ -26,31 +42,12 @@ def retrieval(
         help="Questions to ask: dev (tuning), heldout (never tuned on) or all.")] = "all",
 ) -> None:
     """Paragraph retrieval on a SQuAD file: recall, MRR, answer-in-context, latency."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from evals.retrieval import SPLITS, run
 
-    err = Console(stderr=True)
     if split not in SPLITS:
-        err.print(f"[bold red]error:[/] --split must be one of {', '.join(SPLITS)}")
-        raise typer.Exit(2)
+        fail(f"--split must be one of {', '.join(SPLITS)}", ExitCode.USAGE)
     labels = {"embed": "Embedding passages", "index": "Indexing", "ask": "Questions"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=as_json) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with progress_bar(labels, transient=as_json) as progress:
         result = run(file, k=k, split=split, index_parent=index, progress=progress)
     if as_json:
         print(json.dumps(result))
@@ -110,31 +107,17 @@ def answers(
     = False,
 ) -> None:
     """Answer quality on evals/questions.jsonl through Assistant.ask (see docs/evaluation.md)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from evals.answers import SPLITS
     from evals.answers_run import EvalSetupError, print_report, run, summary_json
 
-    err = Console(stderr=True)
     if split not in SPLITS:
-        err.print(f"[bold red]error:[/] --split must be one of {', '.join(SPLITS)}")
-        raise typer.Exit(2)
+        fail(f"--split must be one of {', '.join(SPLITS)}", ExitCode.USAGE)
     labels = {"load": "Reading corpus", "embed": "Embedding chunks", "ask": "Questions"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, transient=True) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with progress_bar(labels, transient=True, eta=False) as progress:
         try:
             report = run(split, index, llm, progress)
         except EvalSetupError as exc:
-            err.print(f"[bold red]error:[/] {exc}")
-            raise typer.Exit(3) from None
+            fail(str(exc))
     if as_json:
         print(json.dumps(summary_json(report), ensure_ascii=False))
         return
@@ -163,9 +146,6 @@ def squad(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Offline answers on SQuAD questions: gold span in the answer, refusals, baselines."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from evals.squad_answers import run
 
     arts = _span(articles, "--articles")
@@ -173,20 +153,12 @@ def squad(
     if negs is not None and set(arts) & set(negs):
         raise typer.BadParameter("--negatives must not overlap --articles")
     labels = {"embed": "Embedding passages", "index": "Indexing", "ask": "Questions"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=as_json) as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with progress_bar(labels, transient=as_json, eta=False) as progress:
         result = run(file, arts, n, negs, seed, progress=progress)
     if as_json:
         print(json.dumps(result))
         return
-    from rich.console import Console as Out
+    from rich.console import Console
     from rich.table import Table
 
     t = Table(title=f"SQuAD answers: articles {result['articles']}, "
@@ -196,7 +168,7 @@ def squad(
     for key, value in result.items():
         if isinstance(value, float):
             t.add_row(key.replace("_", " "), f"{value:.3f}" if value <= 1 else f"{value:.1f}")
-    Out().print(t)
+    Console().print(t)
 
 
 @eval_app.command("drafts")
@@ -213,13 +185,11 @@ def drafts(
     from evals.drafts import SPLITS, print_report, run
 
     if split not in SPLITS:
-        typer.echo(f"error: --split must be one of {', '.join(SPLITS)}", err=True)
-        raise typer.Exit(2)
+        fail(f"--split must be one of {', '.join(SPLITS)}", ExitCode.USAGE)
     try:
         report = run(split, index)
     except EvalSetupError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(3) from None
+        fail(str(exc))
     if as_json:
         print(json.dumps({k: v for k, v in report.items() if k != "topics"}
                          | {"topics": [{k: v for k, v in t.items() if k != "markdown"}

@@ -32,59 +32,16 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from assistant.models import Chunk, Document
-from assistant.settings import Settings
-from assistant.stores.lexical import LexicalIndex, LexicalTier
-from assistant.stores.manifest import ChunkRow, DocRow, Manifest
+from assistant.stores.manifest import ChunkRow, DocRow
 from assistant.text import analyze
 
 DOCS, CHUNKS, META = "assistant_docs", "assistant_chunks", "assistant_meta"
-OUR_PREFIXES = ("assistant_", "chunks_", "sentences_")  # manifest, chunk and sentence vectors
 GENERATION = "generation"
 _NOVEC = [0.0]  # manifest records are looked up by id and metadata, never by vector
 _BATCH = 2000  # well under Chroma's ~5,400 records per request
-
-
-def set_http_timeout(client: Any, seconds: float) -> None:
-    """Give a Chroma ``HttpClient`` finite timeouts (its default is to wait forever).
-
-    Connecting gets at most 2 s: a server that is down answers 503 quickly instead
-    of holding every API request until the request deadline.
-    """
-    import httpx
-
-    session = getattr(getattr(client, "_server", None), "_session", None)
-    if isinstance(session, httpx.Client):
-        session.timeout = httpx.Timeout(seconds, connect=min(2.0, seconds))
-
-
-def wipe_server(client: Any) -> None:
-    """Drop every collection of ours from the server (``ingest --rebuild``)."""
-    for col in client.list_collections():
-        name = getattr(col, "name", col)
-        if str(name).startswith(OUR_PREFIXES):
-            client.delete_collection(str(name))
-
-
-def open_lexical(settings: Settings, manifest: Manifest) -> LexicalIndex:
-    """BM25 tiers persisted in ``index_dir`` (embedded) or rebuilt in memory (server)."""
-    if settings.chroma_host:
-        return SharedLexicalIndex(manifest, settings.index_dir)
-    return LexicalIndex(manifest, settings.index_dir)
-
-
-class SharedLexicalIndex(LexicalIndex):
-    """BM25 tiers built in memory from the shared manifest, never saved to disk.
-
-    Several workers may share one ``index_dir``; saved tiers would race each other,
-    and building from the cached rows costs no more than loading.
-    """
-
-    def _load_or_build(self, vis: tuple[str, ...]) -> LexicalTier:
-        return LexicalTier(list(self.manifest.iter_chunks(vis)))
 
 
 def _doc_meta(doc: Document, status: str, n_chunks: int, write_id: str) -> dict[str, Any]:
@@ -107,8 +64,8 @@ def _chunk_row(chunk_id: str, text: str, m: dict[str, Any]) -> ChunkRow:
                     json.loads(m["meta"]))
 
 
-class ChromaManifest(Manifest):
-    """The :class:`Manifest` interface over collections of the Chroma server.
+class ChromaManifest:
+    """The :class:`ManifestStore` interface over collections of the Chroma server.
 
     ``version`` is the shared generation token (polled at most every ``sync_s``);
     ``iter_chunks`` serves a per-process cache of chunk rows kept in step with the
@@ -116,9 +73,7 @@ class ChromaManifest(Manifest):
     """
 
     def __init__(self, client: Any, sync_s: float = 0.5) -> None:  # noqa: D107
-        # no SQLite here: Manifest.__init__ is deliberately not called
         self.client = client
-        self.path = Path("chroma-server")
         self.sync_s = sync_s
         self._lock = threading.RLock()
         self.docs_col = client.get_or_create_collection(DOCS)
