@@ -20,7 +20,7 @@ from assistant.rag import extractive, selection
 from assistant.rag.answer_model import AnswerModel, load_model
 from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, condense
-from assistant.rag.features import analyse_question, split_codes
+from assistant.rag.features import QUESTION_FEATURES, analyse_question, split_codes
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import (
     ANSWER_FRAME,
@@ -36,6 +36,7 @@ from assistant.text import detect_language
 
 __all__ = ["Answer", "Answerer", "Citation", "Message"]
 Event = tuple[str, Any]  # ("token", str) | ("reset", "") | ("answer", Answer)
+MOSTLY_UNKNOWN = 0.5  # share of a question's content words the corpus never uses
 
 
 @dataclass
@@ -86,7 +87,7 @@ class Answerer:
         scored = selection.score_candidates(q, chunks, dense, self.model)
         chosen = selection.select(scored, self.model)
         row = selection.answerability_row(
-            q, scored, chunks, lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy)
+            q, scored, chunks, lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy, question)
         p_answer = self.model.p_answerable(row)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold
                      is not None else self.model.threshold)
@@ -98,7 +99,10 @@ class Answerer:
                   and not extractive.missing_entities(query, lang, chunks)
                   and not extractive.lacks_quantity(question, chosen)
                   and not extractive.about_other_years(query, chosen, chunks))
-        grounded = checks and p_answer >= threshold
+        # most of what is asked is never mentioned by the visible content (general
+        # knowledge): whatever the passages' similarity, they cannot answer
+        unknown = row[QUESTION_FEATURES.index("unknown")]
+        grounded = checks and p_answer >= threshold and unknown < MOSTLY_UNKNOWN
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
         return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
                         scored, row, p_answer, checks)
