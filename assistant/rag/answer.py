@@ -20,7 +20,7 @@ from assistant.rag import extractive, selection
 from assistant.rag.answer_model import AnswerModel, load_model
 from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, condense
-from assistant.rag.features import QUESTION_FEATURES, analyse_question, split_codes
+from assistant.rag.features import analyse_question, split_codes
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import (
     ANSWER_FRAME,
@@ -86,8 +86,9 @@ class Answerer:
         dense = self.retriever.sentence_similarity(query, chunks) if chunks else []
         scored = selection.score_candidates(q, chunks, dense, self.model)
         chosen = selection.select(scored, self.model)
+        known = lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy  # noqa: E731
         row = selection.answerability_row(
-            q, scored, chunks, lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy, question)
+            q, scored, chunks, known)
         p_answer = self.model.p_answerable(row)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold
                      is not None else self.model.threshold)
@@ -101,8 +102,10 @@ class Answerer:
                   and not extractive.about_other_years(query, chosen, chunks))
         # most of what is asked is never mentioned by the visible content (general
         # knowledge): whatever the passages' similarity, they cannot answer
-        unknown = row[QUESTION_FEATURES.index("unknown")]
-        grounded = checks and p_answer >= threshold and unknown < MOSTLY_UNKNOWN
+        # judged on the user's own words, not on a subject carried over from earlier turns
+        share, count = selection.unknown_share(question, known)
+        grounded = checks and p_answer >= threshold and not (
+            share >= MOSTLY_UNKNOWN and count >= 2)
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
         return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
                         scored, row, p_answer, checks)

@@ -113,16 +113,16 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def unknown_share(question: str, known: Callable[[str], bool]) -> float:
-    """Share of the question's content words that the visible corpus never uses, in
-    either language's stem, even after typo correction (``known`` decides)."""
+def unknown_share(question: str, known: Callable[[str], bool]) -> tuple[float, int]:
+    """(share, count) of the question's content words that the visible corpus never
+    uses, in either language's stem, even after typo correction (``known`` decides)."""
     content = [w for w in words(question) if len(w) > 3 and not w.isdigit()
                and analyze(w, "it") and analyze(w, "en")]  # stopwords are not content
     if not content:
-        return 0.0
+        return 0.0, 0
     unknown = [w for w in content
                if not known(analyze(w, "it")[0]) and not known(analyze(w, "en")[0])]
-    return len(unknown) / len(content)
+    return len(unknown) / len(content), len(unknown)
 
 
 def missing_shares(question: str, chunks: Sequence[RetrievedChunk]) -> tuple[float, float]:
@@ -146,17 +146,14 @@ def missing_shares(question: str, chunks: Sequence[RetrievedChunk]) -> tuple[flo
 
 
 def answerability_row(q: QuestionInfo, scored: Scored, chunks: Sequence[RetrievedChunk],
-                      known: Callable[[str], bool], asked: str | None = None) -> list[float]:
-    """The question-level features of :data:`assistant.rag.features.QUESTION_FEATURES`.
-
-    ``asked`` is the user's own words when ``q`` is a condensed follow-up: what the
-    content never mentions is judged on them, not on the carried-over subject."""
+                      known: Callable[[str], bool]) -> list[float]:
+    """The question-level features of :data:`assistant.rag.features.QUESTION_FEATURES`."""
     scores = [c.score for c in scored.cands]
     best = int(np.argmax(scores)) if scores else -1
     coverage = max((r[0] for r in scored.rows), default=0.0)
     miss_n, miss_y = missing_shares(q.text, chunks)
     return question_features(
-        q, scores, coverage, [c.dense for c in chunks], unknown_share(asked or q.text, known),
+        q, scores, coverage, [c.dense for c in chunks], unknown_share(q.text, known)[0],
         miss_n, miss_y, scored.rows[best] if best >= 0 else [])
 
 
