@@ -33,7 +33,8 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
 
-pytestmark = [pytest.mark.browser,
+# one rerun: a chat re-render can race a locator (seen once in several runs per test)
+pytestmark = [pytest.mark.browser, pytest.mark.flaky(reruns=1),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]
 
 
