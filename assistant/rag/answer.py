@@ -78,7 +78,7 @@ class Answerer:
         query = condense(question, list(messages[:-1]), self.llm)
         t1 = time.perf_counter()
         tier = self.retriever.lexical.tier(tuple(visibilities))
-        q = analyse_question(query, lang, tier.idf, tier.doc_freq, lambda: list(tier.df))
+        q = analyse_question(query, lang, tier.idf, tier.doc_freq, lambda: tier.vocabulary)
         # codes written without their hyphen and typos are searched as the corpus spells them
         search = " ".join([split_codes(query), *q.fuzzy.values()])
         chunks = self.retriever.retrieve(search, visibilities, self.settings.top_k, filters)
@@ -87,22 +87,14 @@ class Answerer:
         scored = selection.score_candidates(q, chunks, dense, self.model)
         chosen = selection.select(scored, self.model)
         known = lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy  # noqa: E731
-        row = selection.answerability_row(
-            q, scored, chunks, known)
+        row = selection.answerability_row(q, scored, chunks, known)
         p_answer = self.model.p_answerable(row)
+        checks = _passes_checks(question, query, lang, chunks, chosen)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold
                      is not None else self.model.threshold)
-        # near misses the model cannot see from the question alone: a quantity asked and
-        # none quoted, or every quoted sentence about another year than the one asked
-        # and names or years of the question that no passage mentions (another mission,
-        # another call): the passages are about something else, however similar
-        checks = (bool(chunks) and bool(chosen)
-                  and not extractive.missing_entities(query, lang, chunks)
-                  and not extractive.lacks_quantity(question, chosen)
-                  and not extractive.about_other_years(query, chosen, chunks))
         # most of what is asked is never mentioned by the visible content (general
-        # knowledge): whatever the passages' similarity, they cannot answer
-        # judged on the user's own words, not on a subject carried over from earlier turns
+        # knowledge), judged on the user's own words, not on a subject carried over
+        # from earlier turns: whatever the passages' similarity, they cannot answer
         share, count = selection.unknown_share(question, known)
         grounded = checks and p_answer >= threshold and not (
             share >= MOSTLY_UNKNOWN and count >= 2)
@@ -199,6 +191,18 @@ class Answerer:
             return ans
         return Answer(text=text, citations=cites, grounded=True, language=ctx.lang,
                       mode="llm", query=ctx.query, timings=timings)
+
+
+def _passes_checks(question: str, query: str, lang: str, chunks: list[RetrievedChunk],
+                   chosen: list[extractive.Candidate]) -> bool:
+    """Passages and a sentence found, and no near miss the answer model cannot see
+    from question-level features: names or years of the question that no passage
+    mentions (another mission, another call), a quantity asked and none quoted, or
+    every quoted sentence about another year than the one asked."""
+    return (bool(chunks) and bool(chosen)
+            and not extractive.missing_entities(query, lang, chunks)
+            and not extractive.lacks_quantity(question, chosen)
+            and not extractive.about_other_years(query, chosen, chunks))
 
 
 def _word_tokens(text: str) -> Iterator[Event]:

@@ -1,16 +1,20 @@
-"""The offline answerer: the best sentences of the retrieved passages, each cited.
+"""Sentences of the retrieved passages as quotable answers, each cited.
 
 No model generates text here, so nothing can be invented: every sentence of an
-answer is a sentence of a source, followed by the number of that source.
-Sentences are scored by stemmed, IDF-weighted overlap with the question, the
-passage's retrieval score and position; near-duplicates are dropped.
+answer is a sentence of a source, followed by the number of that source. This
+module holds what the answerer and the drafts share: which sentences may be
+quoted, a lexical sentence score (stemmed, IDF-weighted overlap with the question,
+the passage's retrieval score and position; drafts rank with it), the near-miss
+checks (a quantity asked and none quoted, another year, names the passages never
+mention) and the composition of cited text. The answerer's own sentence choice is
+the fitted model of :mod:`assistant.rag.selection`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bm25s.stopwords import STOPWORDS_EN
@@ -39,8 +43,6 @@ _INSTRUCTION = re.compile(
     r"\b(rispondi|scrivi|write|respond|reply|answer|say|print|output)\b.{0,30}"
     r"\b(solo|soltanto|only|sempre|always)\b|\b(assistente|assistant|AI|IA|LLM|chatbot)\b.{0,40}"
     r"\b(deve|devi|must|should|shall)\b", re.IGNORECASE)
-MAX_SENTENCES = 3
-MAX_WORDS = 90
 
 
 @dataclass
@@ -80,7 +82,7 @@ def _attribute_terms(question: str, lang: str) -> set[str]:
 
 
 # Italian and English month abbreviations ("mar" also starts "marzo" and "March")
-_MONTHS = r"gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|jun|jul|aug|sep|oct|dec"
+MONTHS = r"gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|jun|jul|aug|sep|oct|dec"
 # a year on its own, not inside a code ("PB-2024") or a longer number
 _YEAR = r"(?<![\w-])(?:19|20)\d\d(?![\w-])"
 
@@ -89,7 +91,7 @@ _CUES: list[tuple[re.Pattern[str], re.Pattern[str], float]] = [
     (re.compile(r"\b(quant[oiae]|how (many|much)|numero|importo|dotazione|budget|costo|"
                 r"percentuale)\b", re.I), re.compile(r"\d"), 0.12),
     (re.compile(r"\b(quando|when|scadenza|scade|deadline|entro|data|date)\b", re.I),
-     re.compile(rf"\b(\d{{1,2}}\s+({_MONTHS})\w*|({_MONTHS})\w*\s+\d{{4}}|\d{{1,2}}/\d{{1,2}})\b",
+     re.compile(rf"\b(\d{{1,2}}\s+({MONTHS})\w*|({MONTHS})\w*\s+\d{{4}}|\d{{1,2}}/\d{{1,2}})\b",
                 re.I), 0.12),
     (re.compile(r"\b(chi|who|whom)\b", re.I),
      re.compile(r"\b[A-ZÀ-Þ][a-zà-ÿ]+ [A-ZÀ-Þ][a-zà-ÿ]+"), 0.06),
@@ -100,6 +102,16 @@ _CUES: list[tuple[re.Pattern[str], re.Pattern[str], float]] = [
 
 def _cue_bonus(question: str, sentence: str) -> float:
     return sum(b for q, pat, b in _CUES if q.search(question) and pat.search(sentence))
+
+
+def quotable(text: str, title: str) -> bool:
+    """A statement that may be quoted: not a heading, a label ("Programma:"), a bare
+    name or table rule, nor a sentence addressed to an assistant."""
+    if len(text) < 25 or text.startswith("#") or _INSTRUCTION.search(text):
+        return False
+    if text.endswith(":") and len(text) < 80:
+        return False
+    return not (text == title or re.fullmatch(r"[|\s:-]+", text))
 
 
 def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
@@ -124,11 +136,7 @@ def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
         context = set(analyze(f"{c.title} {c.metadata.get('section', '')}", clang))
         for pos, (s, e) in enumerate(sentence_spans(c.text)):
             text = c.text[s:e].strip()
-            if len(text) < 25 or text.startswith("#") or _INSTRUCTION.search(text):
-                continue
-            if text.endswith(":") and len(text) < 80:  # a label, not a statement
-                continue
-            if text == c.title or re.fullmatch(r"[|\s:-]+", text):  # a bare name, a rule
+            if not quotable(text, c.title):
                 continue
             terms = set(analyze(text, clang))
             overlap = sum(idf[t] for t in q if t in terms or t in context) / total
@@ -148,14 +156,14 @@ _CALENDAR = frozenset(
 _QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|numero di|"
                          r"number of)\b", re.I)
 # a standalone number (not part of a code like "PB-214" or "B2B"), or a number word
-_NUMBER = re.compile(
+NUMBER = re.compile(
     r"(?<![\w-])\d[\d.,]*(?![\w-])|\b(due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
     r"undici|dodici|quindici|venti|trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
     r"migliai\w*|milion\w*|miliard\w*|two|three|four|five|six|seven|eight|nine|ten|"
     r"twelve|twenty|hundreds?|thousands?|millions?|billions?)\b", re.I)
 _YEAR_RE = re.compile(_YEAR)
 _DATE_OR_YEAR = re.compile(
-    rf"{_YEAR}|\b\d{{1,2}}\s+({_MONTHS})\w*|\b({_MONTHS})\w*\s+\d{{1,2}}\b", re.I)
+    rf"{_YEAR}|\b\d{{1,2}}\s+({MONTHS})\w*|\b({MONTHS})\w*\s+\d{{1,2}}\b", re.I)
 
 
 def lacks_quantity(question: str, chosen: list[Candidate]) -> bool:
@@ -167,10 +175,10 @@ def lacks_quantity(question: str, chosen: list[Candidate]) -> bool:
     """
     if not _QUANTITY_Q.search(question):
         return False
-    asked = {m.group().lower() for m in _NUMBER.finditer(question)}
+    asked = {m.group().lower() for m in NUMBER.finditer(question)}
     for c in chosen:
         rest = _DATE_OR_YEAR.sub(" ", c.text)
-        if any(m.group().lower() not in asked for m in _NUMBER.finditer(rest)):
+        if any(m.group().lower() not in asked for m in NUMBER.finditer(rest)):
             return False
     return True
 
@@ -184,19 +192,30 @@ def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> 
     Decisive: at least half of the names missing, or every year missing. The
     first word is skipped (capitalised by position, not because it is a name).
     """
+    names, years, missing = entity_presence(question, chunks, _CALENDAR)
+    decisive = (names and len(missing & names) * 2 >= len(names)) or (
+        years and years <= missing)
+    return sorted(missing) if decisive else []
+
+
+def entity_presence(question: str, chunks: Sequence[RetrievedChunk],
+                    skip: frozenset[str]) -> tuple[set[str], set[str], set[str]]:
+    """(names, years, those of both absent from ``chunks``) of ``question``.
+
+    Names are capitalised words after the first (capitalised by position) that are
+    not in ``skip``; a name counts as present when a passage has it or a word of
+    the same stem ("Trentino" / "trentina").
+    """
     body = " ".join(words(question)[1:])
-    found = {m.group() for m in _ENTITY.finditer(body) if m.group().lower() not in _CALENDAR}
+    found = {m.group() for m in _ENTITY.finditer(body) if fold(m.group()) not in skip}
     if not found:
-        return []
+        return set(), set(), set()
     have: set[str] = set()
     for c in chunks:
         have |= {fold(w) for w in words(f"{c.title} {c.text}")}
     missing = {n for n in found if fold(n) not in have and not _known_variant(n, have)}
     years = {n for n in found if n.isdigit()}
-    names = found - years
-    decisive = (names and len(missing & names) * 2 >= len(names)) or (
-        years and years <= missing)
-    return sorted(missing) if decisive else []
+    return found - years, years, missing
 
 
 def about_other_years(question: str, chosen: list[Candidate],
@@ -217,61 +236,14 @@ def about_other_years(question: str, chosen: list[Candidate],
     return True
 
 
-def unknown_terms(question: str, lang: str, df: Callable[[str], int]) -> list[str]:
-    """Content words of an Italian question that appear nowhere in the visible corpus
-    ("fatturato", "cannabis"): the content cannot answer what it never mentions.
-    Only for Italian, the corpus language: other languages are matched densely."""
-    if lang != "it":
-        return []
-    return [t for t in question_terms(question, lang) if len(t) > 3 and not df(t)]
-
-
 def _known_variant(name: str, have: set[str]) -> bool:
     # "Trentino" vs "trentina", "Bologna" vs "bolognese": same stem counts as present
     stem = analyze(name, "it")
     return bool(stem) and any(h.startswith(stem[0]) for h in have if len(stem[0]) >= 4)
 
 
-def confidence(cands: list[Candidate], chunks: list[RetrievedChunk]) -> float:
-    """How well the best passage covers the question: the best sentence's overlap,
-    or the whole top chunk's coverage when the answer spans sentences."""
-    best = max((c.overlap for c in cands), default=0.0)
-    by_chunk: dict[int, set[str]] = {}
-    for c in cands:
-        by_chunk.setdefault(c.source, set()).update(c.terms)
-    return max(best, 0.8 * max((_cover(t, cands) for t in by_chunk.values()), default=0.0))
-
-
-def _cover(terms: set[str], cands: list[Candidate]) -> float:
-    # overlap of a whole chunk, recomputed from its sentences' term sets
-    q = (cands[0].qterms or {}) if cands else {}
-    total = sum(q.values()) or 1.0
-    return sum(w for t, w in q.items() if t in terms) / total
-
-
-def select(cands: list[Candidate], max_sentences: int = MAX_SENTENCES) -> list[Candidate]:
-    """Best sentences above a relative floor, without near-duplicates."""
-    if not cands:
-        return []
-    ranked = sorted(cands, key=lambda c: -c.score)
-    floor = ranked[0].score * 0.8
-    chosen: list[Candidate] = []
-    words = 0
-    for c in ranked:
-        if len(chosen) >= max_sentences or c.score < floor:
-            break
-        n = len(c.text.split())
-        if chosen and words + n > MAX_WORDS:
-            continue
-        if any(_jaccard(c.terms, o.terms) > 0.5 for o in chosen):
-            continue
-        chosen.append(c)
-        words += n
-    # reading order: by source rank, then position in the document
-    return sorted(chosen, key=lambda c: (c.source, c.start))
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: set[str], b: set[str]) -> float:
+    """Shared share of two term sets (near-duplicate sentences score high)."""
     return len(a & b) / len(a | b) if a and b else 0.0
 
 

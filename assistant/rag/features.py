@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from assistant.rag.extractive import MONTHS, NUMBER
 from assistant.text import analyze, fold, words
 
 SENTENCE_FEATURES = (
@@ -32,14 +33,8 @@ QUESTION_FEATURES = (
     "focus_best", "lacks_best",
 )
 
-_MONTHS = r"gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic|jan|may|jun|jul|aug|sep|oct|dec"
 YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d(?![\w-])")
-NUMBER = re.compile(
-    r"(?<![\w-])\d[\d.,]*(?![\w-])|\b(due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
-    r"undici|dodici|quindici|venti|trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
-    r"migliai\w*|milion\w*|miliard\w*|two|three|four|five|six|seven|eight|nine|ten|"
-    r"twelve|twenty|hundreds?|thousands?|millions?|billions?)\b", re.I)
-DATE = re.compile(rf"{YEAR.pattern}|\b\d{{1,2}}\s+({_MONTHS})\w*|\b({_MONTHS})\w*\s+\d{{1,2}}\b|"
+DATE = re.compile(rf"{YEAR.pattern}|\b\d{{1,2}}\s+({MONTHS})\w*|\b({MONTHS})\w*\s+\d{{1,2}}\b|"
                   r"\b(secolo|century|anni|years?)\b", re.I)
 _NAME = re.compile(r"\b[A-ZÀ-Þ][a-zà-ÿ]+ [A-ZÀ-Þ][a-zà-ÿ]+")
 _PLACE = re.compile(r"\b(a|in|presso|at|to|nel|nella|from|da)\s+[A-ZÀ-Þ]")

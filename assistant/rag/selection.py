@@ -18,23 +18,23 @@ import numpy as np
 
 from assistant.models import RetrievedChunk
 from assistant.rag.answer_model import AnswerModel
-from assistant.rag.extractive import _INSTRUCTION, Candidate
+from assistant.rag.extractive import Candidate, entity_presence, jaccard, quotable
 from assistant.rag.features import (
     FUTURE,
     QuestionInfo,
     question_features,
     sentence_features,
 )
-from assistant.text import analyze, fold, sentence_spans, words
+from assistant.text import analyze, sentence_spans, words
 
 MAX_WORDS = 70  # two sentences at most, and short ones
 _PAST_FACT = re.compile(r"\b(ha|hanno|sono stat[ie]|[eè] stat[oa]|si sono|si [eè]|were|was|"
                         r"has|have)\s+\w+", re.I)
-_ENTITY = re.compile(r"(?<![\w'])(?:\d{4}|[A-ZÀ-Þ][\w-]{2,})(?![\w'])")
-_CALENDAR = frozenset(
+# capitalised words that are not names (a question word opens a clause, a month a date)
+_NOT_NAMES = frozenset(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday what which who where when how "
-    "quale quali chi dove quando come cosa quanto quanti quante perché".split())
+    "quale quali chi dove quando come cosa quanto quanti quante".split())
 
 
 @dataclass
@@ -44,15 +44,6 @@ class Scored:
     cands: list[Candidate] = field(default_factory=list)
     rows: list[list[float]] = field(default_factory=list)
     probs: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-
-def quotable(text: str, title: str) -> bool:
-    """A statement that may be quoted: not a heading, label, bare name or instruction."""
-    if len(text) < 25 or text.startswith("#") or _INSTRUCTION.search(text):
-        return False
-    if text.endswith(":") and len(text) < 80:
-        return False
-    return not (text == title or re.fullmatch(r"[|\s:-]+", text))
 
 
 def score_candidates(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
@@ -104,13 +95,9 @@ def select(scored: Scored, model: AnswerModel) -> list[Candidate]:
         second = scored.cands[j]
         n = len(best.text.split()) + len(second.text.split())
         if (scored.probs[j] >= model.second_ratio * scored.probs[int(order[0])]
-                and n <= MAX_WORDS and _jaccard(best.terms, second.terms) <= 0.5):
+                and n <= MAX_WORDS and jaccard(best.terms, second.terms) <= 0.5):
             chosen.append(second)
     return sorted(chosen, key=lambda c: (c.source, c.start))
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def unknown_share(question: str, known: Callable[[str], bool]) -> tuple[float, int]:
@@ -127,21 +114,9 @@ def unknown_share(question: str, known: Callable[[str], bool]) -> tuple[float, i
 
 def missing_shares(question: str, chunks: Sequence[RetrievedChunk]) -> tuple[float, float]:
     """(share of the question's names, share of its years) absent from the passages."""
-    body = " ".join(words(question)[1:])
-    found = {m.group() for m in _ENTITY.finditer(body) if fold(m.group()) not in _CALENDAR}
-    have: set[str] = set()
-    for c in chunks:
-        have |= {fold(w) for w in words(f"{c.title} {c.text}")}
-    years = {n for n in found if n.isdigit()}
-    names = found - years
-
-    def absent(n: str) -> bool:
-        stem = analyze(n, "it")
-        return fold(n) not in have and not (stem and len(stem[0]) >= 4 and any(
-            h.startswith(stem[0]) for h in have))
-
-    miss_n = sum(absent(n) for n in names) / len(names) if names else 0.0
-    miss_y = sum(absent(y) for y in years) / len(years) if years else 0.0
+    names, years, missing = entity_presence(question, chunks, _NOT_NAMES)
+    miss_n = len(missing & names) / len(names) if names else 0.0
+    miss_y = len(missing & years) / len(years) if years else 0.0
     return miss_n, miss_y
 
 

@@ -16,6 +16,7 @@ import shutil
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -114,6 +115,11 @@ class LexicalTier:
             bm25 = bm25s.BM25(**BM25_PARAMS)
             bm25.index([index_terms(r.tokens) or ["\x00"] for r in rows], show_progress=False)
         self.bm25 = bm25
+
+    @cached_property
+    def vocabulary(self) -> list[str]:
+        """Every stemmed term of the tier (built once: typo correction searches it)."""
+        return list(self.df)
 
     def doc_freq(self, term: str) -> int:
         """Chunks containing a stemmed term."""
