@@ -23,14 +23,25 @@ import argparse
 import json
 import random
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.rag.answer import Message
-from assistant.rag.answer_model import MODEL_PATH, AnswerModel, LinearModel, identity
+from assistant.rag import selection
+from assistant.rag.answer import Message, passes_checks
+from assistant.rag.answer_model import (
+    MODEL_PATH,
+    AnswerModel,
+    LinearModel,
+    identity,
+    load_model,
+    standardised,
+)
 from assistant.rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from assistant.rag.selection import MAX_WORDS
+from evals.answers import Question, fact_found
 from evals.squad_answers import contains, sample, squad_answerer
 
 SQUAD = Path("../shared/data/squad_it_dev.json")
@@ -53,14 +64,55 @@ def bootstrap(path: Path = MODEL_PATH) -> AnswerModel:
     return AnswerModel(sentence, identity(QUESTION_FEATURES), 0.0, 0.45)
 
 
-def collect_squad(path: Path, train: range, negative: range, n: int
-                  ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[list[float]], list[int],
-                           list[bool]]:
-    """(per-question sentence rows and labels, answerability rows, labels)."""
-    lists: list[tuple[np.ndarray, np.ndarray]] = []
-    rows: list[list[float]] = []
-    labels: list[int] = []
-    checks: list[bool] = []
+Lists = list[tuple[np.ndarray, np.ndarray, float]]  # sentence rows, gold mask, weight
+USER_QUESTIONS = Path("../shared/data/user_questions_dev.jsonl")
+
+
+@dataclass
+class Collected:
+    """Questions asked while collecting: (context, gold sentence mask or None, label,
+    source, list weight); source 0 is SQuAD, 1 the demo corpus."""
+
+    asked: list[tuple[Any, np.ndarray | None, int, int, float]] = field(default_factory=list)
+
+    def add(self, ctx: Any, gold: np.ndarray | None, label: int, source: int,
+            weight: float) -> None:
+        self.asked.append((ctx, gold, label, source, weight))
+
+    def lists(self, source: int | None = None) -> Lists:
+        """Sentence lists of the questions whose gold sentence was retrieved (of one
+        source, or all)."""
+        return [(np.asarray(ctx.scored.rows, dtype=float), gold, wt)
+                for ctx, gold, _, src, wt in self.asked
+                if gold is not None and gold.any() and source in (None, src)]
+
+    def answerability(self, model: AnswerModel
+                      ) -> tuple[list[list[float]], list[int], list[bool], list[int]]:
+        """(rows, labels, checks, sources) with the fitted sentence scorer; each
+        question whose gold sentence was retrieved adds the near miss left when that
+        sentence is removed (the right topic without the asked fact: refuse), as
+        source 2."""
+        rows, labels, checks, sources = [], [], [], []
+        for ctx, gold, label, source, _ in self.asked:
+            variants = [(ctx.scored, label, source)]
+            if gold is not None and gold.any():
+                variants.append((selection.without(ctx.scored, gold.tolist()), 0, 2))
+            for scored, y, src in variants:
+                if not scored.cands:
+                    continue
+                selection.rescore(scored, model)
+                chosen = selection.select(scored, model)
+                rows.append(selection.answerability_row(ctx.info, scored, ctx.chunks,
+                                                        ctx.known))
+                labels.append(y)
+                checks.append(passes_checks(ctx.question, ctx.query, ctx.lang, ctx.chunks,
+                                            chosen))
+                sources.append(src)
+        return rows, labels, checks, sources
+
+
+def collect_squad(path: Path, train: range, negative: range, n: int, out: Collected) -> None:
+    """SQuAD questions of ``train`` (answerable) and ``negative`` (not indexed)."""
     with squad_answerer(path, train, model=bootstrap()) as (answerer, qs):
         todo = [(q, 1) for q in sample(qs, train, n, 7)]
         todo += [(q, 0) for q in sample(qs, negative, n // 2, 8)]
@@ -68,36 +120,54 @@ def collect_squad(path: Path, train: range, negative: range, n: int
             ctx = answerer.prepare([Message(role="user", content=q.text)], ("public",))
             if ctx.scored is None or not ctx.scored.cands:
                 continue
+            gold = None
             if y:
                 gold = np.array([contains(q.answers, c.text) for c in ctx.scored.cands])
-                if gold.any():
-                    lists.append((np.asarray(ctx.scored.rows, dtype=float), gold))
                 # an answerable question whose passage was not retrieved cannot be answered
                 y = int(any(c.doc_id == q.doc_id for c in ctx.chunks))
-            rows.append(ctx.answer_row)
-            labels.append(y)
-            checks.append(ctx.checks)
+            out.add(ctx, gold if y else None, y, 0, 1.0)
             if i % 100 == 0:
                 print(f"squad {i}/{len(todo)}", flush=True)
-    return lists, rows, labels, checks
 
 
-def collect_demo() -> tuple[list[list[float]], list[int], list[bool]]:
-    """Answerability rows of the demo corpus' dev questions (a temporary index)."""
+def user_questions(path: Path = USER_QUESTIONS) -> list[Question]:
+    """The fitting part (two thirds) of the natural user questions, when present; every
+    third line is kept aside for reporting. ``must`` groups become key facts whose
+    alternatives are separated by ``|``. The aside part is lines 1, 4, 7, … (0-based)."""
+    if not path.exists():
+        return []
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if n % 3 == 1 or not line.strip():
+            continue
+        d = json.loads(line)
+        if d["category"] == "directory":
+            continue
+        out.append(Question(
+            id=d["id"], split="dev", category=d["category"], lang="it", question=d["q"],
+            role=d["role"], history=[{"role": "user", "content": h} for h in d["history"]],
+            key_facts=list(d.get("must", [])), should_refuse=bool(d.get("unanswerable"))))
+    return out
+
+
+def _gold(facts: list[str], cands: list[Any]) -> np.ndarray:
+    alts = [a for f in facts for a in f.split("|")]
+    return np.array([any(fact_found(a, c.text) for a in alts) for c in cands])
+
+
+def collect_demo(out: Collected, weight: float) -> None:
+    """The demo corpus' dev questions and the fitting part of the user questions."""
     from assistant.facade import build_assistant
     from assistant.models import Caller
     from evals.answers import load_questions
     from evals.answers_run import demo_settings, refresh_index
 
-    rows: list[list[float]] = []
-    labels: list[int] = []
-    checks: list[bool] = []
     settings = demo_settings(DEMO_INDEX)
     refresh_index(settings)
     assistant = build_assistant(settings)
     assistant.answerer.model = bootstrap()
     try:
-        for q in load_questions(split="dev"):
+        for q in load_questions(split="dev") + user_questions():
             caller = Caller(role=q.role)  # type: ignore[arg-type]
             msgs = q.messages()
             if assistant.directory.answer(msgs, caller) is not None:
@@ -105,12 +175,10 @@ def collect_demo() -> tuple[list[list[float]], list[int], list[bool]]:
             ctx = assistant.answerer.prepare(msgs, caller.visibilities)
             if ctx.scored is None or not ctx.scored.cands:
                 continue
-            rows.append(ctx.answer_row)
-            labels.append(0 if q.should_refuse else 1)
-            checks.append(ctx.checks)
+            gold = None if q.should_refuse else _gold(q.key_facts, ctx.scored.cands)
+            out.add(ctx, gold, 0 if q.should_refuse else 1, 1, weight)
     finally:
         assistant.close()
-    return rows, labels, checks
 
 
 def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,21 +187,23 @@ def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale > 1e-9, scale, 1.0)
 
 
-def fit_listwise(lists: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3,
-                 steps: int = 400) -> LinearModel:
-    """Softmax over each question's sentences; the gold sentences' share is maximised."""
-    mean, scale = standardise(np.vstack([x for x, _ in lists]))
-    data = [((x - mean) / scale, y) for x, y in lists]
+def fit_listwise(lists: Lists, l2: float = 1e-3, steps: int = 400) -> LinearModel:
+    """Softmax over each question's sentences; the gold sentences' share is maximised
+    (each list weighted: the demo corpus' few lists teach what SQuAD cannot, such as
+    preferring the document whose title and date name the subject)."""
+    mean, scale = standardise(np.vstack([x for x, _, _ in lists]))
+    data = [(standardised(x, mean, scale), y, wt) for x, y, wt in lists]
+    total = sum(wt for _, _, wt in data)
     w = np.zeros(len(mean))
     m, v = np.zeros_like(w), np.zeros_like(w)
     for t in range(1, steps + 1):
         g = l2 * w
-        for x, y in data:
+        for x, y, wt in data:
             s = x @ w
             p = np.exp(s - s.max())
             p /= p.sum()
             q = y / y.sum()
-            g += x.T @ (p - q) / len(data)
+            g += wt * x.T @ (p - q) / total
         m = 0.9 * m + 0.1 * g
         v = 0.999 * v + 0.001 * g * g
         w -= 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
@@ -144,7 +214,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1
                  steps: int = 2000) -> LinearModel:
     """Weighted logistic regression by gradient descent on standardised features."""
     mean, scale = standardise(x)
-    z = (x - mean) / scale
+    z = standardised(x, mean, scale)
     w, b = np.zeros(z.shape[1]), 0.0
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(z @ w + b)))
@@ -172,8 +242,33 @@ def pick_threshold(p: np.ndarray, y: np.ndarray, src: np.ndarray, max_fr: float)
     return max(best, 0.0)
 
 
-def accuracy(lists: list[tuple[np.ndarray, np.ndarray]], model: LinearModel) -> float:
-    return float(np.mean([y[int(np.argmax(model.score(x.tolist())))] for x, y in lists]))
+def pick_second_ratio(lists: Lists, model: LinearModel, max_words: float) -> float:
+    """The lowest share ratio for quoting a runner-up sentence that keeps the median
+    answer within ``max_words`` on the training questions: a second sentence often
+    holds the asked fact, and it costs words."""
+    length = SENTENCE_FEATURES.index("length")
+    best = 1.0
+    for ratio in np.arange(0.95, 0.04, -0.05):
+        n_words = []
+        for x, _, _ in lists:
+            s = model.score(x.tolist())
+            p = np.exp(s - s.max())
+            order = np.argsort(-p)
+            words = np.expm1(4 * x[:, length])  # the feature is log1p(words) / 4
+            n = words[order[0]]
+            if len(order) > 1 and p[order[1]] >= ratio * p[order[0]] and (
+                    n + words[order[1]] <= MAX_WORDS):
+                n += words[order[1]]
+            n_words.append(n)
+        print(f"  ratio {ratio:.2f}: median {np.median(n_words):.0f} words")
+        if np.median(n_words) > max_words:
+            break
+        best = float(ratio)
+    return round(best, 2)
+
+
+def accuracy(lists: Lists, model: LinearModel) -> float:
+    return float(np.mean([y[int(np.argmax(model.score(x.tolist())))] for x, y, _ in lists]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,33 +279,45 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=900)
     ap.add_argument("--max-false-refusals", type=float, default=0.03)
     ap.add_argument("--no-demo", action="store_true", help="SQuAD only")
+    ap.add_argument("--demo-weight", type=float, default=2.0,
+                    help="weight of a demo-corpus sentence list against a SQuAD one")
+    ap.add_argument("--max-median-words", type=float, default=36.0,
+                    help="median answer length the second-sentence ratio must keep "
+                    "(SQuAD training questions)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     a = ap.parse_args(argv)
     random.seed(0)
-    lists, rows, labels, checks = collect_squad(a.squad, _span(a.train_articles),
-                                        _span(a.negative_articles), a.n)
+    try:
+        load_model(a.out)
+    except (OSError, KeyError, ValueError):  # features changed: the answerer needs a
+        a.out.write_text(json.dumps(bootstrap(a.out).to_json()), encoding="utf-8")  # model
+        load_model.cache_clear()
+    data = Collected()
+    collect_squad(a.squad, _span(a.train_articles), _span(a.negative_articles), a.n, data)
+    if not a.no_demo:
+        collect_demo(data, a.demo_weight)
+    lists = data.lists()
     sentence = fit_listwise(lists)
     print(f"sentence model: top-1 holds the gold span for {accuracy(lists, sentence):.3f} "
           f"of {len(lists)} training questions")
-    source = [0] * len(rows)
-    if not a.no_demo:
-        drows, dlabels, dchecks = collect_demo()
-        rows, labels, source = rows + drows, labels + dlabels, source + [1] * len(drows)
-        checks += dchecks
+    ratio = pick_second_ratio(data.lists(source=0), sentence, a.max_median_words)
+    print(f"second sentence when its share is >= {ratio} of the best's")
+    rows, labels, checks, source = data.answerability(
+        AnswerModel(sentence, identity(QUESTION_FEATURES), 0.0, ratio))
     x, y, src = np.asarray(rows, dtype=float), np.asarray(labels, dtype=float), np.array(source)
-    # each source and class weighs the same in total
+    # each source and class weighs the same in total; the made-up near misses half
     weight = np.ones(len(y))
-    for s in (0, 1):
+    for s in (0, 1, 2):
         for c in (0, 1):
             sel = (src == s) & (y == c)
             if sel.any():
-                weight[sel] = 1.0 / sel.sum()
+                weight[sel] = (0.5 if s == 2 else 1.0) / sel.sum()
     answerable = fit_logistic(x, y, weight)
     # a question the checks refuse is refused whatever its probability
     p = np.where(checks, 1 / (1 + np.exp(-answerable.score(x.tolist()))), -1.0)
     threshold = pick_threshold(p, y, src, a.max_false_refusals)
-    model = AnswerModel(sentence, answerable, threshold, second_ratio=0.45)
-    for s, name in ((0, "squad"), (1, "demo dev")):
+    model = AnswerModel(sentence, answerable, threshold, second_ratio=ratio)
+    for s, name in ((0, "squad"), (1, "demo dev"), (2, "near misses")):
         sel = src == s
         if sel.any():
             ok = (p[sel] >= threshold) == (y[sel] == 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from assistant.rag import extractive, selection
 from assistant.rag.answer_model import AnswerModel, load_model
 from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, condense
-from assistant.rag.features import analyse_question, split_codes
+from assistant.rag.features import QuestionInfo, analyse_question, split_codes
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import (
     ANSWER_FRAME,
@@ -53,6 +53,8 @@ class _Context:
     answer_row: list[float] = field(default_factory=list)  # answerability features
     p_answer: float = 0.0  # the answerability model's probability
     checks: bool = False  # passages found and no near miss the model cannot see
+    info: QuestionInfo | None = None  # the question as the features see it
+    known: Callable[[str], bool] | None = None  # does the visible corpus use this term?
 
 
 class Answerer:
@@ -89,7 +91,7 @@ class Answerer:
         known = lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy  # noqa: E731
         row = selection.answerability_row(q, scored, chunks, known)
         p_answer = self.model.p_answerable(row)
-        checks = _passes_checks(question, query, lang, chunks, chosen)
+        checks = passes_checks(question, query, lang, chunks, chosen)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold
                      is not None else self.model.threshold)
         # most of what is asked is never mentioned by the visible content (general
@@ -100,7 +102,7 @@ class Answerer:
             share >= MOSTLY_UNKNOWN and count >= 2)
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
         return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
-                        scored, row, p_answer, checks)
+                        scored, row, p_answer, checks, q, known)
 
     def answer(self, messages: Sequence[Message], visibilities: Sequence[str],
                filters: Filters | None = None) -> Answer:
@@ -193,7 +195,7 @@ class Answerer:
                       mode="llm", query=ctx.query, timings=timings)
 
 
-def _passes_checks(question: str, query: str, lang: str, chunks: list[RetrievedChunk],
+def passes_checks(question: str, query: str, lang: str, chunks: list[RetrievedChunk],
                    chosen: list[extractive.Candidate]) -> bool:
     """Passages and a sentence found, and no near miss the answer model cannot see
     from question-level features: names or years of the question that no passage

@@ -23,6 +23,13 @@ import numpy as np
 from assistant.rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 
 MODEL_PATH = Path(__file__).with_name("answer_model.json")
+CLIP = 3.0  # standardised features are clipped: content unlike the training data (a
+# scraped page with an unusual title) must not swing a decision on one feature
+
+
+def standardised(rows: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``(x - mean) / scale`` clipped to ±:data:`CLIP`, in fitting and in use alike."""
+    return np.clip((rows - mean) / scale, -CLIP, CLIP)
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class LinearModel:
     def score(self, rows: list[list[float]]) -> np.ndarray:
         if not rows:
             return np.zeros(0)
-        x = (np.asarray(rows, dtype=float) - self.mean) / self.scale
+        x = standardised(np.asarray(rows, dtype=float), self.mean, self.scale)
         return np.asarray(x @ self.weights + self.bias)
 
     def to_json(self) -> dict[str, object]:

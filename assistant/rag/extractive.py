@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bm25s.stopwords import STOPWORDS_EN
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from assistant.models import RetrievedChunk
 from assistant.text import analyze, fold, sentence_spans, words
@@ -237,9 +239,20 @@ def about_other_years(question: str, chosen: list[Candidate],
 
 
 def _known_variant(name: str, have: set[str]) -> bool:
-    # "Trentino" vs "trentina", "Bologna" vs "bolognese": same stem counts as present
+    """A spelling of a name the passages use: the same stem ("Trentino" / "trentina",
+    "Bologna" / "bolognese"), or the same opening and one or two letters apart (a
+    typo, or the English form of an Italian name: "Lombardy" / "lombardia", "Milan" /
+    "milano", "Turin" / "torino")."""
     stem = analyze(name, "it")
-    return bool(stem) and any(h.startswith(stem[0]) for h in have if len(stem[0]) >= 4)
+    if stem and len(stem[0]) >= 4 and any(h.startswith(stem[0]) for h in have):
+        return True
+    folded = fold(name)
+    if len(folded) < 4:
+        return False
+    limit = 1 if len(folded) < 6 else 2
+    near = [h for h in have if h[:1] == folded[:1] and abs(len(h) - len(folded)) <= limit]
+    return process.extractOne(folded, near, scorer=Levenshtein.distance,
+                              score_cutoff=limit) is not None
 
 
 def jaccard(a: set[str], b: set[str]) -> float:

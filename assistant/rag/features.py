@@ -26,11 +26,14 @@ SENTENCE_FEATURES = (
     "overlap", "own", "focus", "title", "bigram", "novelty", "passage_score", "passage_rank",
     "position", "same_lang", "dense", "dense_rel", "asks_number_has", "asks_number_lacks",
     "asks_date_has", "asks_who_has", "asks_where_has", "other_year", "future", "length",
+    "doc_score", "doc_year_match", "doc_year_other", "title_rel", "attr_lacks", "local_focus",
+    "rarest_hit",
 )
 QUESTION_FEATURES = (
     "best", "margin", "coverage", "top_dense", "dense_spread", "unknown", "missing_names",
     "missing_years", "best_dense", "english", "n_terms", "title_best", "own_best",
-    "focus_best", "lacks_best",
+    "focus_best", "lacks_best", "attr_lacks_best", "doc_year_other_best", "local_best",
+    "local_top",
 )
 
 YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d(?![\w-])")
@@ -61,6 +64,26 @@ _EN_STOP = frozenset(
     "will can may".split())
 
 
+@dataclass(frozen=True)
+class DocContext:
+    """What a sentence's document says about the question, beyond the sentence: how
+    well its best passage ranked, whether its date or title names an asked year,
+    and how its title's match compares with the best title among the passages."""
+
+    score: float  # the best normalised passage score of the document
+    year_match: bool  # the question names a year the document's date or title has
+    year_other: bool  # the question names years; the document's are all others
+    title_rel: float  # title match minus the best title match of the passages
+
+
+@dataclass(frozen=True)
+class LocalTerms:
+    """The question's terms as seen among one question's candidate sentences."""
+
+    weights: dict[str, float]  # IDF x rarity among the candidates
+    rarest: frozenset[str]  # the held terms that the fewest candidates hold
+
+
 @dataclass
 class QuestionInfo:
     """The question as the features see it (computed once per question)."""
@@ -77,6 +100,12 @@ class QuestionInfo:
     @property
     def total(self) -> float:
         return sum(self.idf.values()) or 1.0
+
+    @property
+    def asked(self) -> dict[str, float]:
+        """IDF weights of the attribute words ("fatturato", "scadenza", "costo"):
+        lower-case content words, what is asked about the named subject."""
+        return {t: w for t, w in self.idf.items() if t in self.attr}
 
 
 def split_codes(text: str) -> str:
@@ -133,13 +162,16 @@ def analyse_question(question: str, lang: str, idf_of: Callable[[str], float],
 def _share(q: QuestionInfo, terms: set[str], weights: dict[str, float] | None = None) -> float:
     w = weights or q.idf
     total = sum(w.values()) or 1.0
-    return sum(w[t] for t in q.terms if t in terms) / total
+    return sum(w.get(t, 0.0) for t in q.terms if t in terms) / total
 
 
 def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms: set[str],
                       context: set[str], *, passage_score: float, rank: int, pos: int,
-                      same_lang: bool, dense: float, dense_best: float) -> list[float]:
-    """One row of :data:`SENTENCE_FEATURES` for a candidate sentence."""
+                      same_lang: bool, dense: float, dense_best: float,
+                      doc: DocContext, local: LocalTerms | None = None) -> list[float]:
+    """One row of :data:`SENTENCE_FEATURES` for a candidate sentence (``local``: the
+    question terms' weights among this question's candidates, see
+    :func:`assistant.rag.selection.local_weights`)."""
     tset = set(terms)
     focus = {t: w * (2.0 if t in q.attr else 1.0) for t, w in q.idf.items()}
     pairs = set(zip(terms, terms[1:], strict=False))
@@ -160,12 +192,17 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
         float(bool(ASKS_WHERE.search(q.text)) and bool(_PLACE.search(text))),
         float(bool(q.years) and bool(years) and not (years & q.years)),
         float(bool(FUTURE.search(text))), math.log1p(len(text.split())) / 4,
+        doc.score, float(doc.year_match), float(doc.year_other), doc.title_rel,
+        1.0 - _share(q, tset, q.asked) if q.asked else 0.0,
+        _share(q, tset | context, local.weights if local else q.idf),
+        float(bool(local and local.rarest & tset)),
     ]
 
 
 def question_features(q: QuestionInfo, scores: list[float], coverage: float,
                       dense: list[float], unknown: float, missing_names: float,
-                      missing_years: float, best: list[float]) -> list[float]:
+                      missing_years: float, best: list[float], local_top: float = 0.0
+                      ) -> list[float]:
     """One row of :data:`QUESTION_FEATURES`: how answerable the question looks."""
     ranked = sorted(scores, reverse=True) or [0.0]
     second = ranked[1] if len(ranked) > 1 else ranked[0] - 1.0
@@ -174,4 +211,5 @@ def question_features(q: QuestionInfo, scores: list[float], coverage: float,
     row = dict(zip(SENTENCE_FEATURES, best or [0.0] * len(SENTENCE_FEATURES), strict=True))
     return [ranked[0], ranked[0] - second, coverage, top, spread, unknown, missing_names,
             missing_years, row["dense"], float(q.lang == "en"), math.log1p(len(q.terms)),
-            row["title"], row["own"], row["focus"], row["asks_number_lacks"]]
+            row["title"], row["own"], row["focus"], row["asks_number_lacks"],
+            row["attr_lacks"], row["doc_year_other"], row["local_focus"], local_top]

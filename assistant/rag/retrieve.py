@@ -34,6 +34,7 @@ from assistant.text import LANGS, analyze, detect_language, sentence_spans
 BROAD_FILTER_SHARE = 0.05
 MAX_OVERFETCH = 1000
 SENTENCE_CANDIDATES = 200  # sentence vectors searched per query (100: -.003 dev MRR)
+CROSS_LANGUAGE = 2  # places kept for main-language chunks in another language's results
 SENTENCE_WEIGHT = 0.7  # share of the best-sentence cosine in a chunk's dense score
 Search = Callable[[np.ndarray, Sequence[str], int, "Filters | None"], list[tuple[str, float]]]
 
@@ -68,6 +69,25 @@ def fuse(lexical: dict[str, float], dense: dict[str, float],
     scored = {c: (1 - dense_weight) * nl.get(c, 0.0) + dense_weight * nd.get(c, 0.0)
               for c in set(nl) | set(nd)}
     return sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _cross_language(tier: LexicalTier, lang: str, fused: list[tuple[str, float]],
+                    dense: dict[str, float], k: int) -> set[str]:
+    """Chunks in the content's main language kept for a question in another one.
+
+    An English question about Italian content matches English pages on every word
+    and Italian ones only on names and figures, so BM25 buries the Italian passage
+    that answers it; its meaning still matches. The best :data:`CROSS_LANGUAGE`
+    main-language chunks by dense score alone, when the fused top ``k`` lacks them,
+    take the last places; the answer model then weighs them like any other.
+    """
+    main = tier.main_language
+    if not main or lang == main or not dense or k <= CROSS_LANGUAGE:
+        return set()
+    top = {cid for cid, _ in fused[:k]}
+    ranked = sorted((c for c in dense if tier.rows.get(c) is not None
+                     and tier.rows[c].lang == main), key=lambda c: -dense[c])
+    return {c for c in ranked[:CROSS_LANGUAGE] if c not in top}
 
 
 class Retriever:
@@ -110,13 +130,18 @@ class Retriever:
         dense = self._dense(tier, qvec, vis, n, filters) if tier.ids else {}
         t3 = time.perf_counter()
         fused = fuse(lex, dense, self.settings.dense_weight)
+        cross = _cross_language(tier, lang, fused, dense, k)
         results: list[RetrievedChunk] = []
         for cid, score in fused:
+            if len(results) == k - len(cross):
+                break
             hit = self._result(tier, cid, score, lex.get(cid, 0.0), dense.get(cid, 0.0))
-            if hit is not None:
+            if hit is not None and cid not in cross:
                 results.append(hit)
-                if len(results) == k:
-                    break
+        for cid, score in fused:
+            if cid in cross and (hit := self._result(tier, cid, score, lex.get(cid, 0.0),
+                                                     dense[cid])):
+                results.append(hit)
         timings = {"lexical_ms": (t1 - t0) * 1e3, "embed_ms": (t2 - t1) * 1e3,
                    "dense_ms": (t3 - t2) * 1e3, "retrieve_ms": (time.perf_counter() - t0) * 1e3}
         return results, timings

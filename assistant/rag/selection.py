@@ -10,6 +10,7 @@ probability over question-level features (see :mod:`assistant.rag.answer_model`)
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,10 @@ from assistant.rag.answer_model import AnswerModel
 from assistant.rag.extractive import Candidate, entity_presence, jaccard, quotable
 from assistant.rag.features import (
     FUTURE,
+    SENTENCE_FEATURES,
+    YEAR,
+    DocContext,
+    LocalTerms,
     QuestionInfo,
     question_features,
     sentence_features,
@@ -55,31 +60,97 @@ def score_candidates(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
     question (stored sentence vectors); without it the chunk's dense score stands in.
     """
     out = Scored()
-    top = max((c.score for c in chunks), default=1.0) or 1.0
     flat = [d for row in (dense or []) for d in row]
     best_dense = max(flat, default=max((c.dense for c in chunks), default=0.0))
+    docs = document_contexts(q, chunks)
+    sentences = []
     for i, c in enumerate(chunks):
-        clang = c.metadata.get("lang", "it")
-        title_terms = set(analyze(c.title, clang)) | set(analyze(c.title, "it"))
-        context = title_terms | set(analyze(str(c.metadata.get("section", "")), clang))
         for pos, (s, e) in enumerate(sentence_spans(c.text)):
             text = c.text[s:e].strip()
-            if not quotable(text, c.title):
-                continue
-            terms = analyze(text, clang)
-            d = dense[i][pos] if dense and pos < len(dense[i]) else c.dense
-            row = sentence_features(
-                q, text, terms, title_terms, context, passage_score=c.score / top, rank=i,
-                pos=pos, same_lang=clang == q.lang, dense=d, dense_best=best_dense)
-            cand = Candidate(i, c.start + s, text, 0.0, set(terms) | context, row[0], q.idf)
-            out.cands.append(cand)
-            out.rows.append(row)
-    scores = model.sentence.score(out.rows)
-    for cand, sc in zip(out.cands, scores, strict=True):
+            if quotable(text, c.title):
+                sentences.append((i, pos, s, text, analyze(text, c.metadata.get("lang", "it"))))
+    local = local_weights(q, [set(terms) for *_, terms in sentences])
+    for i, pos, s, text, terms in sentences:
+        c = chunks[i]
+        title_terms = _title_terms(c)
+        context = title_terms | set(analyze(str(c.metadata.get("section", "")),
+                                            c.metadata.get("lang", "it")))
+        d = dense[i][pos] if dense and pos < len(dense[i]) else c.dense
+        row = sentence_features(
+            q, text, terms, title_terms, context, passage_score=docs[i][1], rank=i,
+            pos=pos, same_lang=c.metadata.get("lang", "it") == q.lang, dense=d,
+            dense_best=best_dense, doc=docs[i][0], local=local)
+        out.cands.append(Candidate(i, c.start + s, text, 0.0, set(terms) | context, row[0],
+                                   q.idf))
+        out.rows.append(row)
+    return rescore(out, model)
+
+
+def rescore(scored: Scored, model: AnswerModel) -> Scored:
+    """Scores and softmax shares of the candidates under ``model``'s sentence scorer."""
+    scores = model.sentence.score(scored.rows)
+    for cand, sc in zip(scored.cands, scores, strict=True):
         cand.score = float(sc)
     if len(scores):
         ex = np.exp(scores - scores.max())
-        out.probs = ex / ex.sum()
+        scored.probs = ex / ex.sum()
+    return scored
+
+
+def local_weights(q: QuestionInfo, sentences: Sequence[set[str]]) -> LocalTerms:
+    """Question terms weighted by how few of the candidate sentences hold them.
+
+    Words every retrieved sentence shares are the topic ("gruppo di lavoro sulla
+    medicina rigenerativa"); the word only one sentence holds is what is asked about
+    it ("coordina"). A term no sentence holds weighs most: the passages are about
+    the subject but lack what is asked, the mark of a near miss.
+    """
+    n = len(sentences)
+    counts = {t: sum(t in s for s in sentences) for t in q.idf}
+    weights = {t: w * math.log((n + 1) / (counts[t] + 0.5)) for t, w in q.idf.items()}
+    held = [t for t in q.idf if counts[t]]
+    rarest = min((counts[t] for t in held), default=0)
+    return LocalTerms(weights, frozenset(t for t in held if counts[t] == rarest))
+
+
+def _title_terms(chunk: RetrievedChunk) -> set[str]:
+    lang = chunk.metadata.get("lang", "it")
+    return set(analyze(chunk.title, lang)) | set(analyze(chunk.title, "it"))
+
+
+def document_contexts(q: QuestionInfo, chunks: Sequence[RetrievedChunk]
+                      ) -> list[tuple[DocContext, float]]:
+    """Per chunk: its document's context and the chunk's own normalised score.
+
+    Answers come from the most relevant document first: a passage of the document
+    whose title and date name the question's subject (the 2024 forum in Rome)
+    should beat a passage of another document that merely mentions it.
+    """
+    top = max((c.score for c in chunks), default=1.0) or 1.0
+    best: dict[str, float] = {}
+    for c in chunks:
+        best[c.doc_id] = max(best.get(c.doc_id, 0.0), c.score / top)
+    total = q.total
+    titles = [sum(w for t, w in q.idf.items() if t in _title_terms(c)) / total for c in chunks]
+    top_title = max(titles, default=0.0)
+    out = []
+    for c, title in zip(chunks, titles, strict=True):
+        years = set(YEAR.findall(c.title)) | set(YEAR.findall(str(c.metadata.get("date", ""))[:4]))
+        doc = DocContext(best[c.doc_id], bool(q.years & years),
+                         bool(q.years) and bool(years) and not q.years & years,
+                         title - top_title)
+        out.append((doc, c.score / top))
+    return out
+
+
+def without(scored: Scored, drop: Sequence[bool]) -> Scored:
+    """The candidates not dropped, shares renormalised: what the answerer would see
+    if the dropped sentences did not exist (a near miss, for fitting refusals)."""
+    keep = [i for i, d in enumerate(drop) if not d]
+    out = Scored([scored.cands[i] for i in keep], [scored.rows[i] for i in keep])
+    if keep:
+        p = scored.probs[keep]
+        out.probs = p / p.sum()
     return out
 
 
@@ -126,10 +197,12 @@ def answerability_row(q: QuestionInfo, scored: Scored, chunks: Sequence[Retrieve
     scores = [c.score for c in scored.cands]
     best = int(np.argmax(scores)) if scores else -1
     coverage = max((r[0] for r in scored.rows), default=0.0)
+    local = SENTENCE_FEATURES.index("local_focus")
+    local_top = max((r[local] for r in scored.rows), default=0.0)
     miss_n, miss_y = missing_shares(q.text, chunks)
     return question_features(
         q, scores, coverage, [c.dense for c in chunks], unknown_share(q.text, known)[0],
-        miss_n, miss_y, scored.rows[best] if best >= 0 else [])
+        miss_n, miss_y, scored.rows[best] if best >= 0 else [], local_top)
 
 
 _PAST_QUESTION = re.compile(

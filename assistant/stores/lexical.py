@@ -121,6 +121,12 @@ class LexicalTier:
         """Every stemmed term of the tier (built once: typo correction searches it)."""
         return list(self.df)
 
+    @cached_property
+    def main_language(self) -> str:
+        """The language most chunks are written in ("" for an empty tier)."""
+        langs = Counter(r.lang for r in self.rows.values())
+        return langs.most_common(1)[0][0] if langs else ""
+
     def doc_freq(self, term: str) -> int:
         """Chunks containing a stemmed term."""
         return self.df.get(term, 0)

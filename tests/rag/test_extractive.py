@@ -54,6 +54,16 @@ def test_english_month_names_are_not_missing_names() -> None:
                             "en", [chunk]) == ["OsteoFix"]
 
 
+def test_english_forms_and_typos_of_a_name_are_present() -> None:
+    chunk = RetrievedChunk(chunk_id="c", doc_id="d", doc_type="article", title="Il cluster",
+                           url="", text="Il settore pesa il 12,6% del PIL della Lombardia e "
+                           "di Milano.", start=0, end=10, score=1.0, lexical=0.0, dense=0.0,
+                           metadata={})
+    assert missing_entities("What share of the economy of Lombardy?", "en", [chunk]) == []
+    assert missing_entities("Quanto pesa a Milno?", "it", [chunk]) == []
+    assert missing_entities("Quanto pesa in Toscana?", "it", [chunk]) == ["Toscana"]
+
+
 def _chunk(title: str) -> RetrievedChunk:
     return RetrievedChunk(chunk_id="c", doc_id="d", doc_type="article", title=title, url="",
                           text="", start=0, end=0, score=1.0, lexical=0.0, dense=0.0,

@@ -7,17 +7,28 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.rag.answer_model import AnswerModel, LinearModel, identity, load_model
+from assistant.models import RetrievedChunk
+from assistant.rag.answer_model import CLIP, AnswerModel, LinearModel, identity, load_model
 from assistant.rag.extractive import Candidate
 from assistant.rag.features import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
+    DocContext,
     analyse_question,
     correct_terms,
     sentence_features,
     split_codes,
 )
-from assistant.rag.selection import Scored, missing_shares, only_announces, select, unknown_share
+from assistant.rag.selection import (
+    Scored,
+    document_contexts,
+    local_weights,
+    missing_shares,
+    only_announces,
+    select,
+    unknown_share,
+    without,
+)
 from assistant.text import analyze
 from evals.train_answer_model import fit_listwise, fit_logistic, pick_threshold
 
@@ -25,7 +36,8 @@ from evals.train_answer_model import fit_listwise, fit_logistic, pick_threshold
 def _row(question: str, sentence: str) -> dict[str, float]:
     q = analyse_question(question, "it", lambda t: 1.0)
     row = sentence_features(q, sentence, analyze(sentence), set(), set(), passage_score=1.0,
-                            rank=0, pos=0, same_lang=True, dense=0.8, dense_best=0.8)
+                            rank=0, pos=0, same_lang=True, dense=0.8, dense_best=0.8,
+                            doc=DocContext(1.0, False, False, 0.0))
     return dict(zip(SENTENCE_FEATURES, row, strict=True))
 
 
@@ -46,6 +58,43 @@ def test_answer_type_features_see_the_asked_kind() -> None:
     assert has["asks_number_has"] == 1 and lacks["asks_number_lacks"] == 1
     assert _row("Quando scade il bando?", "Il bando scade il 15 aprile 2026.")["asks_date_has"]
     assert _row("Il bilancio 2026?", "Il bilancio 2024 era di 2 milioni.")["other_year"] == 1
+
+
+def test_a_sentence_without_the_asked_attribute_is_marked() -> None:
+    asked = "Qual è il fatturato di Cellumen Bio?"
+    assert _row(asked, "Cellumen Bio ha chiuso un aumento di capitale.")["attr_lacks"] == 1
+    assert _row(asked, "Il fatturato di Cellumen Bio è di 3 milioni.")["attr_lacks"] == 0
+
+
+def _chunk(doc: str, title: str, date: str, score: float) -> RetrievedChunk:
+    return RetrievedChunk(chunk_id=f"{doc}#{score}", doc_id=doc, doc_type="article",
+                          title=title, text="Il Forum annuale si è tenuto a Roma nel 2024.",
+                          start=0, end=1, score=score, metadata={"date": date})
+
+
+def test_the_document_naming_the_asked_year_and_subject_is_recognised() -> None:
+    q = analyse_question("Dove si è tenuto il Forum annuale 2024?", "it", lambda t: 1.0)
+    chunks = [_chunk("bologna", "Forum 2025: a Bologna 510 iscritti", "2025-04-15", 1.0),
+              _chunk("roma", "Forum annuale 2024: il 18 aprile a Roma", "2024-03-12", 0.8),
+              _chunk("roma", "Forum annuale 2024: il 18 aprile a Roma", "2024-03-12", 0.5)]
+    (bologna, _), (roma, _), (roma_low, own) = document_contexts(q, chunks)
+    assert bologna.year_other and not bologna.year_match
+    assert roma.year_match and not roma.year_other
+    assert roma.title_rel == 0.0 and bologna.title_rel < 0
+    assert roma_low.score == 0.8 and own == 0.5  # the document's best passage, and its own
+
+
+def test_dropping_sentences_renormalises_the_rest() -> None:
+    cands = [Candidate(0, i, f"frase {i}", 0.0, set()) for i in range(3)]
+    rest = without(Scored(cands, [[0.0]] * 3, np.array([0.5, 0.3, 0.2])), [True, False, False])
+    assert [c.start for c in rest.cands] == [1, 2]
+    assert np.allclose(rest.probs, [0.6, 0.4])
+
+
+def test_features_far_outside_the_training_range_are_clipped() -> None:
+    n = len(QUESTION_FEATURES)
+    m = LinearModel(QUESTION_FEATURES, np.zeros(n), np.full(n, 0.01), np.ones(n), 0.0)
+    assert float(m.score([[100.0] * n])[0]) == CLIP * n
 
 
 def test_shipped_model_matches_the_code_features() -> None:
@@ -100,7 +149,7 @@ def test_fitting_learns_the_informative_feature() -> None:
         x = rng.normal(size=(6, len(SENTENCE_FEATURES)))
         y = np.zeros(6, dtype=bool)
         y[int(np.argmax(x[:, 1]))] = True  # the gold sentence is the one highest on "own"
-        lists.append((x, y))
+        lists.append((x, y, 1.0))
     model = fit_listwise(lists, steps=200)
     assert int(np.argmax(np.abs(model.weights))) == 1
     xq = rng.normal(size=(200, len(QUESTION_FEATURES)))
@@ -110,3 +159,14 @@ def test_fitting_learns_the_informative_feature() -> None:
     assert ((p > 0.5) == (yq == 1)).mean() > 0.9
     t = pick_threshold(p, yq, np.zeros(200), 0.03)
     assert np.mean(p[yq == 1] < t) <= 0.03
+
+
+def test_the_word_few_candidates_hold_weighs_most() -> None:
+    q = analyse_question("Chi coordina il gruppo di lavoro?", "it", lambda t: 1.0)
+    topic = set(analyze("gruppo lavoro"))
+    local = local_weights(q, [topic, topic, topic | set(analyze("coordina"))])
+    (asked,) = analyze("coordina")
+    assert all(local.weights[asked] > local.weights[t] for t in topic)
+    assert local.rarest == {asked}
+    absent = local_weights(q, [topic, topic, topic])
+    assert absent.weights[asked] > local.weights[asked]  # held by none: a near miss
