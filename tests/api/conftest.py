@@ -16,7 +16,7 @@ from assistant.api import create_app
 from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
-from assistant.rag.llm import LLM
+from assistant.rag.llm import OpenAILLM
 from assistant.settings import Settings
 from tests.support import build_index, write_corpus
 
@@ -97,7 +97,8 @@ def make_app(api_settings: Settings, embedder: Embedder) -> Iterator[AppFactory]
 
     def make(**overrides: Any) -> tuple[FastAPI, Assistant]:
         s = Settings(**{**api_settings.model_dump(), **overrides})
-        assistant = Assistant(s, Index(s, embedder=embedder), LLM(s) if s.llm_enabled else None)
+        llm = OpenAILLM(s) if s.llm_enabled else None
+        assistant = Assistant(s, Index(s, embedder=embedder), llm)
         made.append(assistant)
         return create_app(s, assistant=assistant), assistant
 
