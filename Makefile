@@ -44,8 +44,8 @@ test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not fault"
 
 lint: venv  ## ruff, mypy, and the layer contract of docs/architecture.md (import-linter)
-	$(BIN)/ruff check assistant ui evals tests
-	$(BIN)/mypy assistant ui evals
+	$(BIN)/ruff check assistant evals tests
+	$(BIN)/mypy assistant evals
 	$(BIN)/lint-imports
 
 bench: venv  ## speed and memory figures, one table
