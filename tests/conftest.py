@@ -1,4 +1,11 @@
-"""Shared fixtures: real e5 embedder (default engine, one cache per session), real Chroma."""
+"""Shared fixtures: real e5 embedder (default engine, one cache per session), real Chroma,
+and the ``FakeEmbedder`` for tests where the model is not the point.
+
+A test that uses the real model (the ``embedder`` fixture, directly or through another
+fixture) is marked ``model`` at collection; ``make test-fast`` leaves those out, with
+the ``slow``, ``browser`` and ``fault`` ones. Tests that load the model another way
+(a CLI run, a server process) carry the ``model`` mark themselves.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +32,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "japan-health-expo-mission.txt"
+
+
+MODEL_FIXTURES = {"embedder"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``model`` every test whose fixtures include the real embedder."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(autouse=True)
