@@ -79,7 +79,8 @@ def test_no_match_is_a_clear_grounded_answer(assistant: Assistant) -> None:
     assert ans.grounded and ans.citations == []
 
 
-def test_other_questions_fall_back_to_retrieval(assistant: Assistant) -> None:
+def test_other_questions_fall_back_to_retrieval(real_assistant: Assistant) -> None:
+    assistant = real_assistant
     q = "Quando si è svolta la missione a Osaka?"
     assert assistant.directory.answer([Message(role="user", content=q)], ANON) is None
     ans = assistant.ask(q, ANON)
