@@ -66,7 +66,6 @@ def test_collection_can_be_turned_off(client_for: Callable[..., TestClient]) -> 
     assert report == {"days": 30, "questions": 0, "collecting": False, "groups": []}
 
 
-@pytest.mark.hash_vectors
 def test_cli_report(make_app: AppFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     app_, assistant = make_app()
     with TestClient(app_) as client:
