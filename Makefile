@@ -40,12 +40,12 @@ postgres:  ## Debian PostgreSQL for the database tests (installed when missing a
 test: venv browser postgres  ## the whole suite, offline
 	$(BIN)/python -m pytest -q
 
-test-fast: venv
-	$(BIN)/python -m pytest -q -m "not slow and not browser and not fault"
+test-fast: venv  ## unit tests without the real model, servers or browser (under a minute)
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not fault and not model"
 
 lint: venv  ## ruff, mypy, and the layer contract of docs/architecture.md (import-linter)
-	$(BIN)/ruff check assistant ui evals tests
-	$(BIN)/mypy assistant ui evals
+	$(BIN)/ruff check assistant evals tests
+	$(BIN)/mypy assistant evals
 	$(BIN)/lint-imports
 
 bench: venv  ## speed and memory figures, one table

@@ -14,6 +14,13 @@ mkdir "$work/src"
 tar --exclude=./.venv --exclude=./build --exclude=./index --exclude='*.egg-info' \
     --exclude=./.git -cf - . | tar -xf - -C "$work/src"
 "$work/venv/bin/python" -m pip install -q "$work/src"
+# one top-level package: the wheel's top_level.txt is `assistant` alone (no ui, no evals)
+"$work/venv/bin/python" - <<'PY'
+from importlib.metadata import distribution
+top = sorted({f.parts[0] for f in distribution("assistant").files or []
+              if f.suffix == ".py" and f.parts[0] not in ("..",)})
+assert top == ["assistant"], f"top-level packages in the wheel: {top}"
+PY
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
 cd "$work"  # away from the source tree: only the installed package may be imported
 "$work/venv/bin/assistant" ingest --corpus "$OLDPWD/corpus" --index "$work/index"

@@ -16,10 +16,11 @@ from assistant.draft import Draft, Drafter, DraftRequest
 from assistant.ingest.index import Index
 from assistant.insights import GapGroup, group_gaps
 from assistant.models import Answer, Caller, Document, Filters, RetrievedChunk
+from assistant.protocols import LLM
 from assistant.protocols import Embedder as EmbedderSeam
 from assistant.rag.answer import Answerer, Event
 from assistant.rag.condense import Message
-from assistant.rag.llm import LLM
+from assistant.rag.llm import OpenAILLM
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
 
@@ -143,5 +144,5 @@ def build_assistant(settings: Settings | None = None, lock: bool = True,
     settings = settings or Settings()
     index = Index(settings, embedder=embedder, lock=lock)
     if llm is None and settings.llm_enabled:
-        llm = LLM(settings)
+        llm = OpenAILLM(settings)
     return Assistant(settings, index, llm)

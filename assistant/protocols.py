@@ -1,17 +1,21 @@
-"""The seam of the core: what indexing and retrieval need of an embedder.
+"""The seams of the core: what indexing, retrieval and answering need of a model.
 
-The production class is :class:`assistant.embed.Embedder` (multilingual-e5-small,
-with a passage cache). Anything with these methods can stand in
-(``build_assistant(settings, embedder=...)``): the tests use a deterministic
-hash-based embedder where the model is not what is being tested.
+``Embedder``: the production class is :class:`assistant.embed.Embedder`
+(multilingual-e5-small, with a passage cache). ``LLM``: the production class is
+:class:`assistant.rag.llm.OpenAILLM` (any OpenAI-compatible server). Anything with
+these methods can stand in (``build_assistant(settings, embedder=..., llm=...)``):
+the tests use a deterministic hash-based embedder and a scripted LLM where the
+model is not what is being tested.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
 
 import numpy as np
+
+from assistant.settings import Settings
 
 
 class Embedder(Protocol):
@@ -35,3 +39,30 @@ class Embedder(Protocol):
                          ) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
     def close(self) -> None: ...
+
+
+class LLMError(RuntimeError):
+    """The LLM could not produce an answer (timeout, HTTP error, bad response)."""
+
+
+class LLM(Protocol):
+    """A chat model. Every failure is raised as :class:`LLMError`, so that callers
+    can fall back to the extractive answer or the rule-based reading."""
+
+    model: str  # the model name sent with each request
+    settings: Settings  # generation defaults: max tokens, temperature, timeout
+    client: Any  # the OpenAI-compatible client, for requests beyond plain chat (tool calls)
+
+    def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
+        """The whole reply text to ``messages`` (``role``/``content`` dicts)."""
+        ...
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int | None = None
+               ) -> Iterator[str]:
+        """Reply text deltas as they arrive; raises :class:`LLMError` if the reply
+        does not complete."""
+        ...
+
+    def ping(self) -> None:
+        """Return when the model's server answers, raise :class:`LLMError` otherwise."""
+        ...

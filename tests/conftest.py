@@ -1,4 +1,14 @@
-"""Shared fixtures: real e5 embedder (default engine, one cache per session), real Chroma."""
+"""Shared fixtures: real e5 embedder (default engine, one cache per session), real Chroma,
+and the ``FakeEmbedder`` for tests where the model is not the point.
+
+Fixtures shared by tests of both kinds (the API's app and index) take
+``model_embedder``: the real model, or hash vectors in a test marked ``hash_vectors``.
+A test that uses the real model (``embedder``, or ``model_embedder`` without
+``hash_vectors``, directly or through another fixture) is marked ``model`` at
+collection; ``make test-fast`` leaves those out, with the ``slow``, ``browser`` and
+``fault`` ones. Tests that load the model another way (a CLI run, a server process)
+carry the ``model`` mark themselves.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +26,7 @@ for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
     os.environ.pop(_var, None)  # tests never reach a real LLM
 
 from assistant.embed import Embedder  # noqa: E402
+from assistant.protocols import Embedder as EmbedderSeam  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from tests.fakes import FakeEmbedder  # noqa: E402
 from tests.postgres import postgres_cluster, unavailable  # noqa: E402
@@ -25,6 +36,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "japan-health-expo-mission.txt"
+
+
+def uses_real_model(item: pytest.Item) -> bool:
+    """Whether the test's fixtures embed with the real model."""
+    names = set(getattr(item, "fixturenames", ()))
+    return "embedder" in names or (
+        "model_embedder" in names and item.get_closest_marker("hash_vectors") is None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``model`` every test that embeds with the real model."""
+    for item in items:
+        if uses_real_model(item):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +88,15 @@ def fake_embedder() -> FakeEmbedder:
     """Hash-based vectors: for tests of ranking, answering and routing logic, where
     what the real model would rank is not the point (no model load, no inference)."""
     return FakeEmbedder()
+
+
+@pytest.fixture
+def model_embedder(request: pytest.FixtureRequest, fake_embedder: FakeEmbedder) -> EmbedderSeam:
+    """The real model, or ``FakeEmbedder`` in a test marked ``hash_vectors``."""
+    if request.node.get_closest_marker("hash_vectors") is not None:
+        return fake_embedder
+    real: Embedder = request.getfixturevalue("embedder")
+    return real
 
 
 def make_settings(tmp_path: Path, corpus: Path | None = None, **kw: object) -> Settings:

@@ -1,18 +1,26 @@
-"""A deterministic stand-in for the e5 model, for tests where the model is not the point.
+"""Deterministic stand-ins for the models, for tests where the model is not the point.
 
-Each text becomes the L2-normalised sum of pseudo-random unit vectors, one per word
-stem, seeded by the stem's hash: texts sharing words get a higher cosine, the same
-text always gets the same vector, and nothing is loaded (microseconds per text).
+``FakeEmbedder`` (an ``assistant.protocols.Embedder``): each text becomes the
+L2-normalised sum of pseudo-random unit vectors, one per word stem, seeded by the
+stem's hash: texts sharing words get a higher cosine, the same text always gets the
+same vector, and nothing is loaded (microseconds per text).
+
+``ScriptedLLM`` (an ``assistant.protocols.LLM``): replies set by the test, in
+process. ``tests/fake_llm.py`` serves the same behaviours over HTTP for tests of
+the real OpenAI client.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
+from assistant.protocols import LLMError
+from assistant.settings import Settings
 from assistant.text import analyze
 
 DIM = 384
@@ -65,3 +73,48 @@ class FakeEmbedder:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+Messages = list[dict[str, str]]
+
+
+class ScriptedLLM:
+    """Satisfies :class:`assistant.protocols.LLM` without a server.
+
+    ``reply`` is a fixed text or a function of the messages; ``mode`` is ``ok``,
+    ``fail`` (every call raises ``LLMError``) or ``fail_midstream`` (a stream yields
+    half the reply, then raises). Every request's messages are kept in ``requests``.
+    Tool calls (``client``) are not scripted: code that needs them gets an error and
+    takes its fallback path.
+    """
+
+    def __init__(self, reply: str | Callable[[Messages], str] = "Risposta di prova [1].",
+                 settings: Settings | None = None) -> None:
+        self.reply = reply
+        self.mode = "ok"
+        self.model = "scripted"
+        self.settings = settings or Settings()
+        self.client: Any = None
+        self.requests: list[Messages] = []
+
+    def _text(self, messages: Messages) -> str:
+        self.requests.append(messages)
+        if self.mode == "fail":
+            raise LLMError("scripted failure")
+        return self.reply(messages) if callable(self.reply) else self.reply
+
+    def complete(self, messages: Messages, max_tokens: int | None = None) -> str:
+        return self._text(messages)
+
+    def stream(self, messages: Messages, max_tokens: int | None = None) -> Iterator[str]:
+        text = self._text(messages)
+        words = text.split(" ")
+        if self.mode == "fail_midstream":
+            yield " ".join(words[: len(words) // 2])
+            raise LLMError("scripted failure mid-stream")
+        for i, word in enumerate(words):
+            yield word if i == 0 else " " + word
+
+    def ping(self) -> None:
+        if self.mode == "fail":
+            raise LLMError("scripted failure")

@@ -10,6 +10,8 @@ import pytest
 from assistant.embed import Embedder
 from assistant.embedding.onnx_e5 import FastEngine
 
+pytestmark = pytest.mark.model  # the engine under test is the real model
+
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "articles"
 QUERIES = ["Quali soci partecipano alla missione a Boston?",
            "bando voucher internazionalizzazione: scadenza",

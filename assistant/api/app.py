@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                        body_timeout_s=settings.body_timeout_s)
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=MAX_BODY_BYTES)
     if ui:  # last: the API's routes (/v1, /docs, /healthz...) win over the UI's mount
-        from ui import mount_ui  # gradio is heavy: imported only when serving the UI
+        from assistant.ui import mount_ui  # gradio is heavy: imported only when serving the UI
 
         mount_ui(app, settings.api_url, fallback_url=f"http://127.0.0.1:{settings.port}",
                  client_secret=svc.client_secret, cache_ttl_s=settings.ui_cache_ttl_s)

@@ -16,7 +16,7 @@ import hmac
 
 from starlette.requests import Request
 
-END_USER_HEADER = "X-Assistant-End-User"  # the UI sends it (ui/client.py)
+END_USER_HEADER = "X-Assistant-End-User"  # the UI sends it (assistant/ui/client.py)
 _MAX_ADDRESS = 64
 
 

@@ -3,6 +3,9 @@
 Timeouts and retries come from settings (the client's defaults, 600 s and 2
 retries, would hang a chat for minutes); every failure surfaces as ``LLMError``
 so the caller can fall back to the extractive answer.
+
+:class:`OpenAILLM` satisfies :class:`assistant.protocols.LLM`; the protocol and
+its error are re-exported here for the modules that take "an LLM".
 """
 
 from __future__ import annotations
@@ -10,15 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.protocols import LLM, LLMError
 from assistant.settings import Settings
 
-
-class LLMError(RuntimeError):
-    """The LLM could not produce an answer (timeout, HTTP error, bad response)."""
+__all__ = ["LLM", "LLMError", "OpenAILLM"]
 
 
-class LLM:
-    """Thin wrapper over ``openai.OpenAI`` chat completions."""
+class OpenAILLM:
+    """Thin wrapper over ``openai.OpenAI`` chat completions (an :class:`LLM`)."""
 
     def __init__(self, settings: Settings) -> None:
         import openai

@@ -1,5 +1,8 @@
 """A tiny corpus (public, member-only, a member profile) indexed once per session, a
-private copy per test, apps over it through TestClient or a real uvicorn on loopback."""
+private copy per test, apps over it through TestClient or a real uvicorn on loopback.
+
+The index and the app embed with the real model, or with hash vectors in tests marked
+``hash_vectors`` (routes, auth, limits: what the model ranks is not the point)."""
 
 from __future__ import annotations
 
@@ -16,8 +19,10 @@ from assistant.api import create_app
 from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
-from assistant.rag.llm import LLM
+from assistant.protocols import Embedder as EmbedderSeam
+from assistant.rag.llm import OpenAILLM
 from assistant.settings import Settings
+from tests.fakes import FakeEmbedder
 from tests.support import build_index, write_corpus
 
 KEYS = {"k-member": "member", "k-staff": "staff", "k-admin": "admin"}
@@ -69,19 +74,33 @@ description: |
 }
 
 
-@pytest.fixture(scope="session")
-def api_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """``<base>/corpus`` and ``<base>/index``, ingested once (copy before writing)."""
-    base = tmp_path_factory.mktemp("api")
+def _build(base: Path, embedder: EmbedderSeam) -> Path:
     write_corpus(base / "corpus", DOCS)
     build_index(Settings(corpus_dir=base / "corpus", index_dir=base / "index"), embedder)
     return base
 
 
+@pytest.fixture(scope="session")
+def api_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """``<base>/corpus`` and ``<base>/index``, ingested once (copy before writing)."""
+    return _build(tmp_path_factory.mktemp("api"), embedder)
+
+
+@pytest.fixture(scope="session")
+def api_base_hashed(tmp_path_factory: pytest.TempPathFactory,
+                    fake_embedder: FakeEmbedder) -> Path:
+    """The same with hash vectors, for tests marked ``hash_vectors``."""
+    return _build(tmp_path_factory.mktemp("api-hashed"), fake_embedder)
+
+
 @pytest.fixture
-def api_settings(tmp_path: Path, api_base: Path) -> Settings:
-    shutil.copytree(api_base / "corpus", tmp_path / "corpus")
-    shutil.copytree(api_base / "index", tmp_path / "index")
+def api_settings(tmp_path: Path, request: pytest.FixtureRequest,
+                 model_embedder: EmbedderSeam) -> Settings:
+    """A private copy of the index that matches ``model_embedder``."""
+    hashed = request.node.get_closest_marker("hash_vectors") is not None
+    base: Path = request.getfixturevalue("api_base_hashed" if hashed else "api_base")
+    shutil.copytree(base / "corpus", tmp_path / "corpus")
+    shutil.copytree(base / "index", tmp_path / "index")
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index",
                     api_keys=KEYS, rate_limit_per_minute=100_000)
 
@@ -90,14 +109,15 @@ AppFactory = Callable[..., tuple[FastAPI, Assistant]]
 
 
 @pytest.fixture
-def make_app(api_settings: Settings, embedder: Embedder) -> Iterator[AppFactory]:
+def make_app(api_settings: Settings, model_embedder: EmbedderSeam) -> Iterator[AppFactory]:
     """``make_app(**settings_overrides) -> (app, assistant)``; the assistant reuses the
     session embedder (its query cache makes the suite fast) and holds the index lock."""
     made: list[Assistant] = []
 
     def make(**overrides: Any) -> tuple[FastAPI, Assistant]:
         s = Settings(**{**api_settings.model_dump(), **overrides})
-        assistant = Assistant(s, Index(s, embedder=embedder), LLM(s) if s.llm_enabled else None)
+        llm = OpenAILLM(s) if s.llm_enabled else None
+        assistant = Assistant(s, Index(s, embedder=model_embedder), llm)
         made.append(assistant)
         return create_app(s, assistant=assistant), assistant
 

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from assistant.api.service import KeyRing
 from tests.api.conftest import AUTH, SECRET_DOC, SECRET_WORD
 
+pytestmark = pytest.mark.hash_vectors  # routes and roles: what the model ranks is not the point
+
 Q = {"messages": [{"role": "user", "content": "Quanto vale il bando Ponti di Innovazione?"}]}
 DOC = {"title": "Nota di prova", "text": "Una nota di prova sul bando.", "doc_type": "article"}
 ROLES = ("anonymous", "member", "staff", "admin")

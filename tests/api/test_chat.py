@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import AUTH, SECRET_DOC, SECRET_WORD, ask
@@ -22,6 +23,7 @@ def sse_events(text: str) -> list[tuple[str, Any]]:
     return out
 
 
+@pytest.mark.hash_vectors
 def test_chat_answers_with_resolvable_citations(client: TestClient) -> None:
     out = ask(client, "Quanto vale il bando Ponti di Innovazione?")
     assert out["grounded"] and out["mode"] == "extractive" and not out["degraded"]
@@ -42,6 +44,7 @@ def test_member_only_content_is_never_cited_for_anonymous(client: TestClient) ->
     assert {c["doc_id"] for c in member["citations"]} == {SECRET_DOC}
 
 
+@pytest.mark.hash_vectors
 def test_filters_narrow_and_unknown_filter_fields_are_refused(client: TestClient) -> None:
     out = ask(client, "bando Ponti di Innovazione", filters={"doc_type": "member"})
     assert all(c["doc_type"] == "member" for c in out["citations"])
@@ -61,6 +64,7 @@ def test_follow_up_uses_the_conversation(client: TestClient) -> None:
     assert "Osaka" in out["query"] and "70" in out["answer"]
 
 
+@pytest.mark.hash_vectors
 def test_stream_sends_tokens_then_citations_then_done(client: TestClient) -> None:
     with client.stream("POST", "/v1/chat", json={"stream": True, "messages": [
             {"role": "user", "content": "Quanto vale il bando Ponti di Innovazione?"}]}) as r:
@@ -77,6 +81,7 @@ def test_stream_sends_tokens_then_citations_then_done(client: TestClient) -> Non
                                                                 done["citations"]}
 
 
+@pytest.mark.hash_vectors
 def test_feedback_refers_to_recorded_answers(client: TestClient) -> None:
     out = ask(client, "Quanto vale il bando Ponti di Innovazione?")
     r = client.post("/v1/feedback", json={"answer_id": out["answer_id"], "rating": "up",
@@ -90,6 +95,7 @@ def test_feedback_refers_to_recorded_answers(client: TestClient) -> None:
     assert store.counts() == {"up": 1}
 
 
+@pytest.mark.hash_vectors
 def test_streamed_answers_are_recorded_for_feedback(client: TestClient) -> None:
     with client.stream("POST", "/v1/chat", json={"stream": True, "messages": [
             {"role": "user", "content": "missione a Osaka"}]}) as r:
@@ -98,6 +104,7 @@ def test_streamed_answers_are_recorded_for_feedback(client: TestClient) -> None:
     assert r.status_code == 201
 
 
+@pytest.mark.hash_vectors
 def test_health_readiness_and_metrics(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
@@ -114,6 +121,7 @@ def test_health_readiness_and_metrics(client: TestClient) -> None:
         in text
 
 
+@pytest.mark.hash_vectors
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:
     r = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"
@@ -121,6 +129,7 @@ def test_request_id_is_echoed_or_made(client: TestClient) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", r.headers["x-request-id"])
 
 
+@pytest.mark.hash_vectors
 def test_readyz_is_503_with_a_reason_when_chroma_fails(client: TestClient) -> None:
     vectors = client.app.state.service.assistant.index.vectors  # type: ignore[attr-defined]
 
@@ -132,6 +141,7 @@ def test_readyz_is_503_with_a_reason_when_chroma_fails(client: TestClient) -> No
     assert r.status_code == 503 and "Chroma not reachable" in r.json()["reason"]
 
 
+@pytest.mark.hash_vectors
 def test_docs_and_openapi_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()

@@ -7,12 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 import docx
+import pytest
 from fastapi.testclient import TestClient
 
-from assistant.embed import Embedder
 from assistant.ingest.index import Index
+from assistant.protocols import Embedder as EmbedderSeam
 from assistant.settings import Settings
 from tests.api.conftest import AUTH, DOCS, AppFactory
+
+pytestmark = pytest.mark.hash_vectors  # routes and roles: what the model ranks is not the point
 
 STAFF = AUTH["staff"]
 
@@ -143,7 +146,8 @@ def test_invalid_document_ids_are_refused(client: TestClient) -> None:
         assert r.status_code == 422, doc_id
 
 
-def test_a_later_ingest_keeps_uploaded_documents(make_app: AppFactory, embedder: Embedder,
+def test_a_later_ingest_keeps_uploaded_documents(make_app: AppFactory,
+                                                 model_embedder: EmbedderSeam,
                                                  api_settings: Settings) -> None:
     app, assistant = make_app()
     with TestClient(app) as c:
@@ -156,7 +160,7 @@ def test_a_later_ingest_keeps_uploaded_documents(make_app: AppFactory, embedder:
             "doc_type": "member", "metadata": {"kind": "company", "region": "Toscana"}})
         assert r.status_code == 201
     assistant.index.close()  # the service stops; an ingest of the corpus follows
-    idx = Index(api_settings, embedder=embedder)
+    idx = Index(api_settings, embedder=model_embedder)
     try:
         report = idx.ingest()
         docs = idx.manifest.docs()

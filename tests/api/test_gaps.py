@@ -46,6 +46,7 @@ def test_gaps_report_for_staff(client: TestClient) -> None:
     assert osaka["documents"][0]["doc_id"] == "articles/missione-osaka.md"
 
 
+@pytest.mark.hash_vectors
 def test_gap_questions_carry_no_identity(client: TestClient) -> None:
     ask(client, UNANSWERED[0], role="member")
     db = client.app.state.service.settings.data_dir / "assistant.sqlite"  # type: ignore[attr-defined]
@@ -56,6 +57,7 @@ def test_gap_questions_carry_no_identity(client: TestClient) -> None:
     assert rows == [(UNANSWERED[0], "refused")]
 
 
+@pytest.mark.hash_vectors
 def test_collection_can_be_turned_off(client_for: Callable[..., TestClient]) -> None:
     client = client_for(collect_gaps=False)
     out = ask(client, UNANSWERED[0])

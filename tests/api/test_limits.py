@@ -17,6 +17,8 @@ from assistant.settings import Settings
 from tests.api.conftest import AUTH, AppFactory
 from tests.api.test_chat import sse_events
 
+pytestmark = pytest.mark.hash_vectors  # routes and roles: what the model ranks is not the point
+
 
 def chat(content: str, history: int = 0) -> dict[str, Any]:
     turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"turno {i}"}

@@ -89,6 +89,7 @@ def _open(data_dir: str, url: str | None) -> str | None:
         db.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_workers_starting_together_migrate_once(backend: str, tmp_path: Path,
                                                 request: pytest.FixtureRequest) -> None:

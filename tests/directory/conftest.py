@@ -12,7 +12,9 @@ import pytest
 from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
+from assistant.protocols import Embedder as EmbedderSeam
 from assistant.settings import Settings
+from tests.fakes import FakeEmbedder
 from tests.support import build_index, write_corpus
 
 
@@ -66,25 +68,50 @@ Le domande vanno presentate entro il 30 aprile 2025 tramite il portale del clust
 }
 
 
-@pytest.fixture(scope="session")
-def dir_base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """``<base>/corpus`` and ``<base>/index``, ingested once (copy before writing)."""
-    base = tmp_path_factory.mktemp("directory")
+def _build(base: Path, embedder: EmbedderSeam) -> Path:
     build_index(Settings(corpus_dir=write_corpus(base / "corpus", DOCS),
                          index_dir=base / "index"), embedder)
     return base
 
 
-@pytest.fixture
-def dir_settings(tmp_path: Path, dir_base: Path) -> Settings:
-    shutil.copytree(dir_base / "corpus", tmp_path / "corpus")
-    shutil.copytree(dir_base / "index", tmp_path / "index")
+def _copy(tmp_path: Path, base: Path) -> Settings:
+    shutil.copytree(base / "corpus", tmp_path / "corpus")
+    shutil.copytree(base / "index", tmp_path / "index")
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
 
 
+@pytest.fixture(scope="session")
+def dir_base(tmp_path_factory: pytest.TempPathFactory, fake_embedder: FakeEmbedder) -> Path:
+    """``<base>/corpus`` and ``<base>/index``, ingested once (copy before writing), with
+    hash vectors: the table, the routing and the lists do not depend on the model."""
+    return _build(tmp_path_factory.mktemp("directory"), fake_embedder)
+
+
+@pytest.fixture(scope="session")
+def dir_base_real(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """The same, embedded with the real model."""
+    return _build(tmp_path_factory.mktemp("directory-real"), embedder)
+
+
 @pytest.fixture
-def assistant(dir_settings: Settings, embedder: Embedder) -> Iterator[Assistant]:
+def dir_settings(tmp_path: Path, dir_base: Path) -> Settings:
+    return _copy(tmp_path, dir_base)
+
+
+@pytest.fixture
+def assistant(dir_settings: Settings, fake_embedder: FakeEmbedder) -> Iterator[Assistant]:
     """An offline assistant (no LLM) over a private copy of the small index."""
-    a = Assistant(dir_settings, Index(dir_settings, embedder=embedder))
+    a = Assistant(dir_settings, Index(dir_settings, embedder=fake_embedder))
+    yield a
+    a.index.close()
+
+
+@pytest.fixture
+def real_assistant(tmp_path: Path, dir_base_real: Path,
+                   embedder: Embedder) -> Iterator[Assistant]:
+    """The same with the real model: for what the model decides (a sector guessed by
+    similarity, an answer the fitted answer model picks from retrieved sentences)."""
+    s = _copy(tmp_path, dir_base_real)
+    a = Assistant(s, Index(s, embedder=embedder))
     yield a
     a.index.close()

@@ -9,7 +9,7 @@ from assistant.facade import Assistant
 from assistant.models import Answer, Caller, Filters
 from assistant.rag.citations import check
 from assistant.rag.condense import Message
-from assistant.rag.llm import LLM
+from assistant.rag.llm import OpenAILLM
 from tests.directory.conftest import SECRET
 from tests.directory.test_query import StubLLM
 
@@ -79,7 +79,8 @@ def test_no_match_is_a_clear_grounded_answer(assistant: Assistant) -> None:
     assert ans.grounded and ans.citations == []
 
 
-def test_other_questions_fall_back_to_retrieval(assistant: Assistant) -> None:
+def test_other_questions_fall_back_to_retrieval(real_assistant: Assistant) -> None:
+    assistant = real_assistant
     q = "Quando si è svolta la missione a Osaka?"
     assert assistant.directory.answer([Message(role="user", content=q)], ANON) is None
     ans = assistant.ask(q, ANON)
@@ -120,7 +121,7 @@ def test_follow_up_of_a_directory_question(assistant: Assistant) -> None:
 
 def test_llm_filter_gives_llm_mode_and_falls_back_to_rules(assistant: Assistant) -> None:
     s = assistant.settings.model_copy(update={"openai_base_url": "http://127.0.0.1:9/v1"})
-    llm = LLM(s)
+    llm = OpenAILLM(s)
     stub = StubLLM({"is_directory_question": "yes", "intent": "list",
                     "sectors": ["medtech"], "places": ["Alto Adige"]})
     llm.client = stub.client  # type: ignore[assignment]

@@ -11,20 +11,20 @@ from typer.testing import CliRunner
 
 from assistant.api import create_app
 from assistant.cli import app as cli_app
-from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.settings import Settings
 from tests.directory.conftest import SECRET
+from tests.fakes import FakeEmbedder
 
 MEMBER_KEY = {"Authorization": "Bearer k-member"}
 
 
 @pytest.fixture
-def client(dir_settings: Settings, embedder: Embedder) -> Iterator[TestClient]:
+def client(dir_settings: Settings, fake_embedder: FakeEmbedder) -> Iterator[TestClient]:
     s = dir_settings.model_copy(update={"api_keys": {"k-member": "member"},
                                         "rate_limit_per_minute": 100_000})
-    assistant = Assistant(s, Index(s, embedder=embedder))
+    assistant = Assistant(s, Index(s, embedder=fake_embedder))
     with TestClient(create_app(s, assistant=assistant)) as c:
         yield c
     assistant.index.close()

@@ -34,7 +34,8 @@ def test_labels_are_embedded_once(embedder: Embedder) -> None:
     assert len(matcher._vectors) == cached + 1  # only the new phrase
 
 
-def test_a_guessed_sector_with_no_member_goes_to_retrieval(assistant: Assistant) -> None:
+def test_a_guessed_sector_with_no_member_goes_to_retrieval(real_assistant: Assistant) -> None:
+    assistant = real_assistant
     q = [Message(role="user", content="Quali soci si occupano di nutrizione?")]
     parsed = assistant.directory.understand(q, Caller(role="member"))
     assert parsed is not None and parsed.fuzzy and parsed.filter.sectors == ["nutraceutica"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from evals.bench_retrieval import FILTERS, bench_retrieval, corpus_terms, synthetic_rows
 
@@ -16,6 +17,7 @@ def test_synthetic_chunks_use_the_demo_corpus_vocabulary() -> None:
     assert all(20 <= len(r.tokens) <= 220 for r in rows)
 
 
+@pytest.mark.model
 def test_bench_rows_cover_each_size_and_filter() -> None:
     rows = bench_retrieval(sizes=(400, 800), repeat=5)
     assert all(len(r) == 3 and all(isinstance(x, str) and x for x in r) for r in rows)

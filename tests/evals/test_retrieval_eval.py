@@ -87,6 +87,7 @@ def test_metrics_from_ranks() -> None:
     assert m["aic@5"] == 0.5 and m["p50_ms"] == 2.5 and m["n_questions"] == 4
 
 
+@pytest.mark.model
 def test_run_measures_the_real_pipeline_and_caches_embeddings(
         squad_file: Path, tmp_path: Path, cache_home: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,6 +111,7 @@ def test_run_measures_the_real_pipeline_and_caches_embeddings(
         {k: first[k] for k in ("recall@1", "recall@5", "mrr@10")}
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("split", ["dev", "heldout"])
 def test_split_option_asks_only_that_split(squad_file: Path, tmp_path: Path,
                                            cache_home: Path, split: str) -> None:
@@ -118,6 +120,7 @@ def test_split_option_asks_only_that_split(squad_file: Path, tmp_path: Path,
     assert res["n_questions"] == expected and res["split"] == split
 
 
+@pytest.mark.model
 def test_cli_json_prints_one_object(squad_file: Path, tmp_path: Path, cache_home: Path) -> None:
     res = CliRunner().invoke(app, ["eval", "retrieval", str(squad_file), "--json",
                                    "--index", str(tmp_path), "--k", "5"])
@@ -129,6 +132,7 @@ def test_cli_json_prints_one_object(squad_file: Path, tmp_path: Path, cache_home
     assert data["k"] == 5
 
 
+@pytest.mark.model
 def test_cli_table_and_bad_split(squad_file: Path, tmp_path: Path, cache_home: Path) -> None:
     res = CliRunner().invoke(app, ["eval", "retrieval", str(squad_file), "--index",
                                    str(tmp_path)])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evals.squad_answers import best_sentence, contains, run
 
 ARTICLES = [
@@ -36,6 +38,7 @@ def test_gold_spans_are_matched_folded() -> None:
     assert best_sentence("Dove si trova l'Etna?", ARTICLES[1][1][0][0]).startswith("Si trova")
 
 
+@pytest.mark.model
 def test_benchmark_reports_answers_refusals_and_baselines(tmp_path: Path) -> None:
     out = run(_squad(tmp_path / "s.json"), range(0, 2), n=10, negatives=range(2, 3),
               index_parent=tmp_path)

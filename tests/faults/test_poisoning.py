@@ -23,7 +23,7 @@ from assistant.api import create_app
 from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
-from assistant.rag.llm import LLM
+from assistant.rag.llm import OpenAILLM
 from assistant.settings import Settings
 from tests.api.conftest import AUTH, KEYS
 from tests.fake_llm import FakeLLM
@@ -120,7 +120,7 @@ def app_for(poisoned: Path, fast_embedder: Embedder) -> Iterator[Any]:
     def make(**overrides: Any) -> TestClient:
         s = Settings(corpus_dir=poisoned / "corpus", index_dir=poisoned / "index",
                      api_keys=KEYS, rate_limit_per_minute=100_000, **overrides)
-        a = Assistant(s, Index(s, embedder=fast_embedder), LLM(s) if s.llm_enabled else None)
+        a = Assistant(s, Index(s, embedder=fast_embedder), OpenAILLM(s) if s.llm_enabled else None)
         c = TestClient(create_app(s, assistant=a))
         c.__enter__()
         made.append((c, a))

@@ -319,6 +319,7 @@ def test_closing_an_index_leaves_a_shared_embedder_usable(corpus_settings: Setti
     assert embedder._db is not None
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("mode", ["late", "separate"])
 def test_cold_ingest_embedding_calls_per_chunk(corpus_settings: Settings, mode: str) -> None:
     settings = corpus_settings.model_copy(update={"sentence_vectors": mode})

@@ -14,7 +14,8 @@ import pytest
 from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
-from assistant.rag.llm import LLM
+from assistant.protocols import LLM
+from assistant.rag.llm import OpenAILLM
 from assistant.settings import Settings
 from tests.fake_llm import FakeLLM
 from tests.support import build_index, write_corpus
@@ -118,6 +119,6 @@ def with_llm(small_index: Settings, embedder: Embedder, fake_llm: FakeLLM
     s = small_index.model_copy(update={"openai_base_url": fake_llm.base_url,
                                        "llm_model": "fake-model", "llm_timeout_s": 1.5,
                                        "llm_max_retries": 0})
-    a = _assistant(s, embedder, LLM(s))
+    a = _assistant(s, embedder, OpenAILLM(s))
     yield a, fake_llm
     a.index.manifest.close()

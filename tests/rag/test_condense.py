@@ -1,6 +1,7 @@
 from assistant.facade import Assistant
 from assistant.models import Caller
-from assistant.rag.condense import Message, is_followup, rewrite
+from assistant.rag.condense import Message, condense, is_followup, rewrite
+from tests.fakes import ScriptedLLM
 
 
 def _hist(*turns: str) -> list[Message]:
@@ -28,6 +29,26 @@ def test_standalone_question_is_unchanged() -> None:
     q = "Quali startup hanno partecipato alla missione in Giappone nel 2025?"
     assert not is_followup(q)
     assert rewrite(q, h) == q
+
+
+def test_llm_condenses_with_the_transcript_and_keeps_its_first_line() -> None:
+    llm = ScriptedLLM('"Soci di medicina rigenerativa in Trentino"\nperché la domanda...')
+    h = _hist("Quali soci si occupano di medicina rigenerativa in Lombardia?",
+              "Rigenera Lab S.r.l. sviluppa scaffold [1].")
+    assert condense("e in Trentino?", h, llm) == "Soci di medicina rigenerativa in Trentino"
+    (prompt,) = llm.requests[-1]
+    assert "Lombardia" in prompt["content"] and "e in Trentino?" in prompt["content"]
+
+
+def test_llm_failure_or_empty_reply_falls_back_to_the_rewrite() -> None:
+    h = _hist("Quali soci si occupano di medicina rigenerativa in Lombardia?",
+              "Rigenera Lab S.r.l. sviluppa scaffold [1].")
+    failing, empty = ScriptedLLM(), ScriptedLLM("")
+    failing.mode = "fail"
+    for llm in (failing, empty):
+        assert condense("e in Trentino?", h, llm) == rewrite("e in Trentino?", h)
+    assert condense("e in Trentino?", [], failing) == "e in Trentino?"  # no history, no call
+    assert len(failing.requests) == 1
 
 
 def test_offline_follow_up_finds_the_right_member(offline: Assistant) -> None:

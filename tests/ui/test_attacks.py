@@ -25,11 +25,11 @@ from assistant.embed import Embedder
 from assistant.facade import Assistant
 from assistant.ingest.index import Index
 from assistant.settings import Settings
+from assistant.ui.i18n import t
+from assistant.ui.staff import save_markdown
 from tests.support import free_port, live_server
 from tests.ui.conftest import KEYS, LiveUI
 from tests.ui.gradio_events import call_event, file_data, find_event
-from ui.i18n import t
-from ui.staff import save_markdown
 
 pytestmark = pytest.mark.slow  # starts uvicorn with the UI over an indexed corpus
 

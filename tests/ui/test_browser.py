@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from assistant.ui.i18n import EXAMPLES, t
 from tests.ui.conftest import POISON_DOC, LiveUI
-from ui.i18n import EXAMPLES, t
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

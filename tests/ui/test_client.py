@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from assistant.ui.client import ApiClient, ApiError
 from tests.ui.conftest import LiveUI
-from ui.client import ApiClient, ApiError
 
 pytestmark = pytest.mark.slow  # starts uvicorn with the UI over an indexed corpus
 

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from ui.client import ApiClient, ApiError
+from assistant.ui.client import ApiClient, ApiError
 
 
 def _client(handler: httpx.MockTransport, key: str | None = None) -> ApiClient:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ui import views
-from ui.client import parse_sse
-from ui.handlers import apply_event, build_filters, history
-from ui.i18n import STRINGS, t
-from ui.render import markdown, safe_url, sources
-from ui.staff import body_of, upload_id
+from assistant.ui import views
+from assistant.ui.client import parse_sse
+from assistant.ui.handlers import apply_event, build_filters, history
+from assistant.ui.i18n import STRINGS, t
+from assistant.ui.render import markdown, safe_url, sources
+from assistant.ui.staff import body_of, upload_id
 
 EVIL = ('<script>alert(1)</script> <img src=x onerror=alert(2)> {{7*7}} ${7*7} '
         '[x](javascript:alert(3)) ![i](http://evil.example/p.png)')

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.ui.i18n import t
 from tests.ui.conftest import LiveUI
 from tests.ui.test_browser import ARTIFACTS, CHROMIUM, ask, browser, page, sign_in  # noqa: F401
-from ui.i18n import t
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]

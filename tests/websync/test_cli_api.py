@@ -45,6 +45,7 @@ def test_cli_exit_6_when_a_source_fails(tmp_path: Path, site: Site) -> None:
     assert data["pages"]["new"] == 0 and data["ok"] is False
 
 
+@pytest.mark.model
 def test_cli_syncs_a_single_page(tmp_path: Path, site: Site,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_SYNC_DELAY_S", "0")

@@ -1,4 +1,4 @@
-"""``python -m ui [--host H] [--port P]``: the UI on its own, against a running API.
+"""``python -m assistant.ui [--host H] [--port P]``: the UI on its own, against a running API.
 
 The API is ``ASSISTANT_API_URL`` (default ``http://127.0.0.1:8000``).
 """
@@ -10,14 +10,14 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from ui.app import build_ui, launch_options  # noqa: E402
+from assistant.ui.app import build_ui, launch_options  # noqa: E402
 
 DEFAULT_API = "http://127.0.0.1:8000"
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the UI until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m ui", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m assistant.ui", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--api-url", default=os.environ.get("ASSISTANT_API_URL") or DEFAULT_API,

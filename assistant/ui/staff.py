@@ -15,10 +15,10 @@ from typing import Any
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from ui import views
-from ui.client import ApiError
-from ui.handlers import Endpoint, error_text
-from ui.i18n import t
+from assistant.ui import views
+from assistant.ui.client import ApiError
+from assistant.ui.handlers import Endpoint, error_text
+from assistant.ui.i18n import t
 
 UPLOAD_TYPES = [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".yaml",
                 ".yml", ".csv"]

@@ -15,11 +15,11 @@ from typing import Any
 
 import gradio as gr
 
-from ui import views
-from ui.client import ApiError
-from ui.handlers import Endpoint, Turn, error_text
-from ui.i18n import t
-from ui.render import notice
+from assistant.ui import views
+from assistant.ui.client import ApiError
+from assistant.ui.handlers import Endpoint, Turn, error_text
+from assistant.ui.i18n import t
+from assistant.ui.render import notice
 
 KEYED = ("member", "staff", "admin")
 RESTORE_JS = """() => [sessionStorage.getItem('vitalia-key') || '',

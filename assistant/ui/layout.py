@@ -8,10 +8,10 @@ from typing import Any
 
 import gradio as gr
 
-from ui import sidebar, views
-from ui.i18n import DEFAULT_LANG, EXAMPLES, LANGUAGES, REGIONS, TAGS, lang_of, t
-from ui.staff import UPLOAD_TYPES
-from ui.style import CHAT_JS, SOURCES_JS
+from assistant.ui import sidebar, views
+from assistant.ui.i18n import DEFAULT_LANG, EXAMPLES, LANGUAGES, REGIONS, TAGS, lang_of, t
+from assistant.ui.staff import UPLOAD_TYPES
+from assistant.ui.style import CHAT_JS, SOURCES_JS
 
 Relabel = Callable[[str], dict[str, Any]]
 FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",

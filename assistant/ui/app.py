@@ -1,5 +1,5 @@
 """The Gradio app: :func:`build_ui` makes it, :func:`mount_ui` serves it at ``/`` of the
-API's FastAPI app (``make run``), ``python -m ui`` serves it on its own against
+API's FastAPI app (``make run``), ``python -m assistant.ui`` serves it on its own against
 ``ASSISTANT_API_URL``. Either way every handler talks to the HTTP API only.
 """
 
@@ -15,13 +15,13 @@ from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
 from starlette.routing import Mount  # noqa: E402
 
-from ui import gaps, layout, sidebar, views  # noqa: E402
-from ui.gaps import GapHandlers  # noqa: E402
-from ui.handlers import ChatHandlers, Endpoint, role_text  # noqa: E402
-from ui.i18n import DEFAULT_LANG, lang_of, t  # noqa: E402
-from ui.sidebar import ConversationHandlers  # noqa: E402
-from ui.staff import DRAFT_WORDS, StaffHandlers, confirm_delete  # noqa: E402
-from ui.style import CSS  # noqa: E402
+from assistant.ui import gaps, layout, sidebar, views  # noqa: E402
+from assistant.ui.gaps import GapHandlers  # noqa: E402
+from assistant.ui.handlers import ChatHandlers, Endpoint, role_text  # noqa: E402
+from assistant.ui.i18n import DEFAULT_LANG, lang_of, t  # noqa: E402
+from assistant.ui.sidebar import ConversationHandlers  # noqa: E402
+from assistant.ui.staff import DRAFT_WORDS, StaffHandlers, confirm_delete  # noqa: E402
+from assistant.ui.style import CSS  # noqa: E402
 
 MAX_UPLOAD = "1mb"  # the API refuses larger request bodies anyway
 CONCURRENCY = 32  # events served at once (Gradio's default is 1: one user at a time)
@@ -32,7 +32,7 @@ CACHE_TTL_S = 3600  # Gradio's uploads and draft downloads live this long
 def build_ui(api_url: str | None = None, fallback_url: str = "http://127.0.0.1:8000",
              client_secret: str | None = None, cache_ttl_s: int = CACHE_TTL_S) -> gr.Blocks:
     """The Blocks. ``api_url``: the API to call (None: the server this page came from);
-    ``client_secret``: the API's secret for signing end users (see ``ui.client``);
+    ``client_secret``: the API's secret for signing end users (see ``assistant.ui.client``);
     ``cache_ttl_s``: uploaded and generated files are deleted after this many seconds."""
     ep = Endpoint(api_url, fallback_url, client_secret)
     chat, staff = ChatHandlers(ep), StaffHandlers(ep)
@@ -167,7 +167,7 @@ def _wire_language(lab: layout.Labels, head: dict[str, Any], role: gr.State,
 
 
 def launch_options() -> dict[str, Any]:
-    """Options shared by :func:`mount_ui` and ``python -m ui``."""
+    """Options shared by :func:`mount_ui` and ``python -m assistant.ui``."""
     return {"theme": layout.theme(), "css": CSS, "footer_links": [], "ssr_mode": False,
             "max_file_size": MAX_UPLOAD,
             # Gradio's own exception texts hold server paths and object addresses; the

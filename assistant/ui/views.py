@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ui.i18n import t
-from ui.render import esc, harden, markdown, notice, sources
+from assistant.ui.i18n import t
+from assistant.ui.render import esc, harden, markdown, notice, sources
 
 Turn = dict[str, Any]
 # inline icons: no emoji font or remote image needed

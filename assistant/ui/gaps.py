@@ -7,10 +7,10 @@ from typing import Any
 
 import gradio as gr
 
-from ui.client import ApiError
-from ui.handlers import Endpoint, error_text
-from ui.i18n import t
-from ui.render import esc, harden, notice
+from assistant.ui.client import ApiError
+from assistant.ui.handlers import Endpoint, error_text
+from assistant.ui.i18n import t
+from assistant.ui.render import esc, harden, notice
 
 # the card's button sends its topic to the server, which switches to the draft tab
 GAPS_JS = """

@@ -16,9 +16,9 @@ from typing import Any
 
 import gradio as gr
 
-from ui import views
-from ui.client import ApiClient, ApiError, end_user_value
-from ui.i18n import t
+from assistant.ui import views
+from assistant.ui.client import ApiClient, ApiError, end_user_value
+from assistant.ui.i18n import t
 
 HISTORY_TURNS = 10  # earlier turns sent with a question
 MAX_TURN_CHARS = 16000  # the API's limit per earlier message

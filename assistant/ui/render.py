@@ -21,7 +21,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from ui.i18n import t
+from assistant.ui.i18n import t
 
 _CITE = re.compile(r"\[(\d{1,3})\]")
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;"})
