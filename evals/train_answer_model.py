@@ -281,9 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-demo", action="store_true", help="SQuAD only")
     ap.add_argument("--demo-weight", type=float, default=2.0,
                     help="weight of a demo-corpus sentence list against a SQuAD one")
-    ap.add_argument("--max-median-words", type=float, default=36.0,
+    ap.add_argument("--max-median-words", type=float, default=35.0,
                     help="median answer length the second-sentence ratio must keep "
                     "(SQuAD training questions)")
+    ap.add_argument("--near-miss-weight", type=float, default=0.5,
+                    help="total weight of the made-up near misses against a source's class")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     a = ap.parse_args(argv)
     random.seed(0)
@@ -305,13 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     rows, labels, checks, source = data.answerability(
         AnswerModel(sentence, identity(QUESTION_FEATURES), 0.0, ratio))
     x, y, src = np.asarray(rows, dtype=float), np.asarray(labels, dtype=float), np.array(source)
-    # each source and class weighs the same in total; the made-up near misses half
+    # each source and class weighs the same in total; the made-up near misses less
     weight = np.ones(len(y))
     for s in (0, 1, 2):
         for c in (0, 1):
             sel = (src == s) & (y == c)
             if sel.any():
-                weight[sel] = (0.5 if s == 2 else 1.0) / sel.sum()
+                weight[sel] = (a.near_miss_weight if s == 2 else 1.0) / sel.sum()
     answerable = fit_logistic(x, y, weight)
     # a question the checks refuse is refused whatever its probability
     p = np.where(checks, 1 / (1 + np.exp(-answerable.score(x.tolist()))), -1.0)

@@ -255,3 +255,26 @@ def test_fusion_normalises_each_signal_per_query() -> None:
     assert [c for c, _ in retrieve.fuse(lex, dense, 0.6)] == ["b", "a", "c", "d"]
     assert retrieve.scale_by_max({"x": 0.0}) == {"x": 0.0}
     assert retrieve.minmax({"x": 0.5, "y": 0.5}) == {"x": 1.0, "y": 1.0}
+
+
+def test_other_language_question_keeps_main_language_passages(
+        index: Index, retriever: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An English question matches English pages on every word; the content's main
+    language still gets the two best places by meaning (the last two of k)."""
+    for n in range(3):
+        index.upsert_document(_article(f"en{n}", f"Member companies report {n}",
+                                       "Member companies visited the region to meet "
+                                       f"partners, report number {n}.", lang="en"))
+    tier = index.lexical.tier(PUB)
+    assert tier.main_language == "it"
+    query = "Which member companies visited the Kansai region to meet partners?"
+    res = retriever.retrieve(query, PUB, k=4, lang="en")
+    assert [r.metadata["lang"] for r in res] == ["en", "en", "it", "it"]
+    dense = retriever._dense(tier, index.embedder.embed_query(query), PUB, 100, None)
+    best_it = sorted((c for c in dense if tier.rows[c].lang == "it"), key=lambda c: -dense[c])
+    assert {r.chunk_id for r in res[2:]} == set(best_it[:2])
+    monkeypatch.setattr(retrieve, "CROSS_LANGUAGE", 0)
+    assert [r.metadata["lang"] for r in retriever.retrieve(query, PUB, k=4, lang="en")] == [
+        "en"] * 4  # what BM25 alone would have given
+    italian = retriever.retrieve("Il forum annuale del cluster a Roma", PUB, k=3, lang="it")
+    assert italian[0].doc_id == "forum"  # a main-language question is ranked as before
