@@ -17,14 +17,19 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.draft import extract
-from assistant.models import RetrievedChunk
+from assistant.models import Filters, RetrievedChunk
 from assistant.rag.retrieve import Retriever
+from assistant.text import fold
 
 MAX_ITEM_CHARS = 200  # a longer item is a paragraph of its own
 MAX_LIST_CHARS = 300  # a longer merged list goes on in a further sentence
 MAX_LEAD_AGAIN = 80  # a lead-in repeated before each further sentence of its list
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+(.*\S)\s*$")
 _HEADING = re.compile(r"^#{1,6}\s+(.*\S)\s*$")
+EVENT_DOCS = 6  # documents naming the event added at most
+# a name: two or more capitalised words (inner "di", "del", "e"...), then maybe a year
+_NAME = re.compile(r"\b[A-ZÀ-Þ][\w'-]*(?:\s(?:(?:di|del|della|dei|degli|delle|e|of|the|and)\s)?"
+                   r"[A-ZÀ-Þ][\w'-]*)+(?:\s(?:19|20)\d\d\b)?")
 
 
 def whole_documents(retriever: Retriever, visibilities: Sequence[str],
@@ -47,6 +52,56 @@ def whole_documents(retriever: Retriever, visibilities: Sequence[str],
             "chunk_id": r.chunk_id, "text": r.text, "start": r.start, "end": r.end,
             "metadata": ref.metadata | {"section": r.meta.get("section", "")}}))
     return [*chunks, *extra]
+
+
+def event_names(topic: str) -> list[str]:
+    """The names of events, programmes or projects in ``topic`` ("Ponti di Innovazione
+    2024", "VITALIA Accelerate 2025"): capitalised runs of two words or more, with a
+    year that follows them; the run without its first word too ("Bando Ponti di
+    Innovazione 2026" is about "Ponti di Innovazione 2026")."""
+    out: list[str] = []
+    for m in _NAME.finditer(topic):
+        name = m.group()
+        rest = name.split(" ", 1)[1] if " " in name else ""
+        for n in (name, rest):
+            if n and _NAME.fullmatch(n) and n not in out:
+                out.append(n)
+    return out
+
+
+def event_passages(retriever: Retriever, visibilities: Sequence[str], topic: str,
+                   filters: Filters | None, chunks: Sequence[RetrievedChunk]
+                   ) -> list[RetrievedChunk]:
+    """The first passage of each further document that names the topic's event
+    (``event_names``) word for word: the outcomes of a programme are often told in
+    articles about its projects, which a search for the topic's wording ranks low.
+    Read from the caller's own tier, through the request's filters; an added passage
+    gets the weakest retrieval scores of ``chunks`` (its sentences must earn their
+    place), the most recent documents first."""
+    names = [fold(n) for n in event_names(topic)]
+    if not names or not chunks:
+        return []
+    tier = retriever.lexical.tier(tuple(visibilities))
+    mask = tier.mask(filters) if filters is not None else None
+    have = {c.doc_id for c in chunks}
+    score, dense = min(c.score for c in chunks), min(c.dense for c in chunks)
+    found: dict[str, RetrievedChunk] = {}
+    for r in sorted(tier.rows.values(), key=lambda r: (r.doc_id, r.start)):
+        if (r.doc_id in have or r.doc_id in found
+                or (mask is not None and not tier.allows(r.chunk_id, mask))):
+            continue
+        text = fold(extract.clean(r.text))
+        if any(n in text for n in names):
+            md = r.meta
+            found[r.doc_id] = RetrievedChunk(
+                chunk_id=r.chunk_id, doc_id=r.doc_id, doc_type=md.get("doc_type", "article"),
+                title=md.get("title", ""), url=md.get("url", ""), text=r.text, start=r.start,
+                end=r.end, score=score, lexical=0.0, dense=dense,
+                metadata={k: v for k, v in md.items() if k not in ("title", "url")}
+                | {"lang": r.lang, "visibility": r.visibility})
+    recent = sorted(found.values(), key=lambda c: str(c.metadata.get("date") or ""),
+                    reverse=True)
+    return recent[:EVENT_DOCS]
 
 
 def merge_lists(text: str) -> str:

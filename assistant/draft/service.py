@@ -67,7 +67,9 @@ class Drafter:
         if not found.chunks:
             text = f"{brief.LABELS[lang]['header']}\n\n{NOT_FOUND[lang]}\n"
             return self._result(request, text, [], "extractive", timings, t0)
-        passages = self._read(request.topic, found.chunks, visibilities)
+        chunks = found.chunks + read.event_passages(self.retriever, visibilities, request.topic,
+                                                    request.filters(), found.chunks)
+        passages = self._read(request.topic, chunks, visibilities)
         degraded = False
         if self.llm is not None:
             d = self._llm(request, lang, passages, visibilities, timings, t0)

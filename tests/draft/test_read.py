@@ -11,7 +11,7 @@ import pytest
 
 from assistant.draft import brief, intent, learned, rank, read
 from assistant.draft.extract import clean
-from assistant.models import RetrievedChunk
+from assistant.models import Filters, RetrievedChunk
 from tests.draft.test_intent import chunk
 
 SUMMARY = """Torna il bando per i soci.
@@ -160,3 +160,48 @@ def test_merged_passages_keep_their_order_and_identity() -> None:
     merged = read.with_lists_merged(chunks)
     assert [c.chunk_id for c in merged] == [c.chunk_id for c in chunks]
     assert merged[1] is chunks[1] and merged[0].text != chunks[0].text
+
+
+def test_event_names_are_capitalised_runs_with_their_year() -> None:
+    assert read.event_names("Ponti di Innovazione 2024: cosa hanno ottenuto") == [
+        "Ponti di Innovazione 2024"]
+    assert read.event_names("Bando Ponti di Innovazione 2026: scadenza") == [
+        "Bando Ponti di Innovazione 2026", "Ponti di Innovazione 2026"]
+    assert read.event_names("Com'è andato il Forum 2024 di Roma") == []
+
+
+@dataclass
+class _FullRow(_Row):
+    lang: str = "it"
+    visibility: str = "public"
+
+
+class _Tier:
+    def __init__(self, rows: list[_FullRow], allowed: set[str]) -> None:
+        self.rows = {r.chunk_id: r for r in rows}
+        self.allowed = allowed
+
+    def mask(self, filters: Any) -> set[str]:
+        return self.allowed
+
+    def allows(self, chunk_id: str, mask: set[str]) -> bool:
+        return chunk_id in mask
+
+
+def test_documents_naming_the_event_join_within_the_filters() -> None:
+    hit = chunk("bando", "Ponti di Innovazione 2024", "Il bando Ponti di Innovazione 2024.")
+    rows = [_FullRow("lic::0", "lic", "Una licenza.", 0, 12, {"title": "Licenza"}),
+            _FullRow("lic::1", "lic", "Finanziato da **Ponti di Innovazione 2024**.", 13, 60,
+                     {"title": "Licenza", "date": "2025-12-01"}),
+            _FullRow("old::0", "old", "Ponti di Innovazione 2024 in arrivo.", 0, 30,
+                     {"title": "Vecchio"}),
+            _FullRow("x::0", "x", "Ponti di Innovazione 2026.", 0, 20, {"title": "Altro"})]
+    tier = _Tier(rows, allowed={"lic::0", "lic::1", "x::0"})  # "old" is outside the window
+    retriever: Any = type("R", (), {"lexical": type("L", (), {"tier": lambda s, v: tier})()})()
+    out = read.event_passages(retriever, ["public"], "Ponti di Innovazione 2024: esiti",
+                              None, [hit])
+    assert [c.chunk_id for c in out] == ["lic::1", "old::0"]  # no filters: both, recent first
+    out = read.event_passages(retriever, ["public"], "Ponti di Innovazione 2024: esiti",
+                              Filters(), [hit])
+    assert [c.chunk_id for c in out] == ["lic::1"]
+    assert out[0].title == "Licenza" and out[0].score == hit.score
