@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from assistant.draft import extract
 from assistant.models import Filters, RetrievedChunk
 from assistant.rag.retrieve import Retriever
-from assistant.text import fold
+from assistant.text import fold, sentence_spans
 
 MAX_ITEM_CHARS = 200  # a longer item is a paragraph of its own
 MAX_LIST_CHARS = 300  # a longer merged list goes on in a further sentence
@@ -131,7 +131,8 @@ def merge_lists(text: str) -> str:
 
 def _lead_in(before: list[str]) -> str:
     # the last non-empty line before the list, taken out of ``before`` when it
-    # introduces the list (ends with ":" or is a heading)
+    # introduces the list (ends with ":" or is a heading); of a paragraph, only its
+    # last sentence introduces the list: the sentences before it stay as they are
     k = len(before) - 1
     while k >= 0 and not before[k].strip():
         k -= 1
@@ -139,16 +140,31 @@ def _lead_in(before: list[str]) -> str:
         return ""
     line = before[k].strip()
     head = _HEADING.match(line)
-    if head or line.endswith(":"):
+    if head:
         del before[k:]
-        return extract.clean(head.group(1) if head else line).rstrip(": ")
-    return ""
+        return extract.clean(head.group(1))
+    if not line.endswith(":"):
+        return ""
+    spans = sentence_spans(line)
+    start = spans[-1][0] if spans else 0
+    before[k:] = [line[:start].rstrip()] if line[:start].strip() else []
+    return extract.clean(line[start:]).rstrip(": ")
+
+
+def _short(lead: str) -> str:
+    # the lead-in to repeat before a list's further sentences: itself when short, else
+    # its first and last clauses ("L'accordo … ha durata triennale e prevede"), or none
+    if len(lead) <= MAX_LEAD_AGAIN:
+        return lead
+    first, last = lead.split(",", 1)[0].strip(), lead.rsplit(",", 1)[-1].strip()
+    short = f"{first} … {last}"
+    return short if first != last and len(short) <= MAX_LEAD_AGAIN else ""
 
 
 def _sentence(lead: str, items: list[str]) -> str:
     # items packed into sentences of at most MAX_LIST_CHARS: the first after the
     # lead-in, the others too when it is short (a long one would crowd them out)
-    again = lead if len(lead) <= MAX_LEAD_AGAIN else ""
+    again = _short(lead)
     packs: list[tuple[str, list[str]]] = [(lead, [])]
     size = len(lead)
     for item in (extract.clean(x).rstrip(";,. ") for x in items):

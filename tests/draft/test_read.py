@@ -205,3 +205,19 @@ def test_documents_naming_the_event_join_within_the_filters() -> None:
                               Filters(), [hit])
     assert [c.chunk_id for c in out] == ["lic::1"]
     assert out[0].title == "Licenza" and out[0].score == hit.score
+
+
+def test_only_the_last_sentence_of_a_paragraph_leads_a_list_and_is_repeated() -> None:
+    text = ("In cinque giorni si sono svolti **62 incontri**. Sono state firmate due lettere:\n\n"
+            "1. tra " + "A" * 150 + " e un'impresa di Kobe;\n"
+            "2. tra " + "B" * 150 + " e un ospedale di Osaka.\n")
+    lines = clean(read.merge_lists(text)).split(". ")
+    assert lines[0] == "In cinque giorni si sono svolti 62 incontri"
+    assert sum(x.startswith("Sono state firmate due lettere: tra ") for x in lines) == 2
+    long_lead = ("L'accordo, firmato il 12 giugno a Osaka dalla presidente e dal presidente "
+                 "del consorzio giapponese, ha durata triennale e prevede:\n\n")
+    items = "".join(f"- voce {i} " + "x" * 120 + ";\n" for i in range(3))
+    out = read.merge_lists(long_lead + items).splitlines()
+    assert out[0].startswith("L'accordo, firmato") and "voce 0" in out[0] and len(out) == 2
+    assert out[1].startswith("L'accordo … ha durata triennale e prevede: voce 1")
+    assert "; voce 2" in out[1]
