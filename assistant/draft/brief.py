@@ -28,8 +28,8 @@ TITLE_FIGURES = 3
 LABELS = {
     "it": {"header": "# Bozza di lavoro (brief) — non è un articolo",
            "note": "*Materiale di partenza per chi scrive: ogni fatto è una frase riportata "
-                   "testualmente da una fonte, con il suo numero [n]. Verificare e riscrivere "
-                   "prima di pubblicare.*",
+                   "testualmente da una fonte (le voci di un elenco unite in una frase), con il "
+                   "suo numero [n]. Verificare e riscrivere prima di pubblicare.*",
            "topic": "Tema", "window": "Periodo", "tags": "Tag", "title": "Titolo suggerito",
            "facts": "## Fatti chiave", "who": "## Persone, organizzazioni, cifre e date",
            "people": "Persone", "organisations": "Organizzazioni", "figures": "Cifre",
@@ -41,7 +41,8 @@ LABELS = {
            "any": "tutto", "and": "e"},
     "en": {"header": "# Working brief — not an article",
            "note": "*Starting material for a writer: every fact is a sentence quoted verbatim "
-                   "from a source, with its number [n]. Check and rewrite before publishing.*",
+                   "from a source (the items of a list joined into one sentence), with its "
+                   "number [n]. Check and rewrite before publishing.*",
            "topic": "Topic", "window": "Period", "tags": "Tags", "title": "Suggested title",
            "facts": "## Key facts", "who": "## People, organisations, figures and dates",
            "people": "People", "organisations": "Organisations", "figures": "Figures",
@@ -65,13 +66,15 @@ class Fact:
 
 
 def select_facts(topic: str, lang: str, chunks: Sequence[RetrievedChunk], limit: int,
-                 want: intent.Intent | None = None) -> list[Fact]:
+                 want: intent.Intent | None = None, learned: rank.Learned | None = None
+                 ) -> list[Fact]:
     """The brief's facts in order: the documents that best answer what the topic asks
     first (see :mod:`assistant.draft.rank`), the most informative sentences first
-    within a document."""
+    within a document; ``learned``: the learned scorer's percentiles (see
+    :mod:`assistant.draft.learned`)."""
     want = want or intent.detect(topic)
     out = []
-    for s, r in rank.select(topic, lang, want, chunks, limit):
+    for s, r in rank.select(topic, lang, want, chunks, limit, learned):
         c = s.cand
         out.append(Fact(c.source + 1, _tidy(c.text), s.score, s.doc_id,
                         str(chunks[c.source].metadata.get("date") or ""), r))

@@ -70,6 +70,19 @@ COUNTED = re.compile(
     r"accordi|lettere|diagnosi|esomi|borse|meetings|members?|companies|contacts|guests|deals|"
     r"agreements|patients|organisations|distributors|buyers|startups|delegates)\b", re.I)
 _MONEY_OR_SHARE = re.compile(r"\d\s?%|\b\d[\d.,]*\s(?:milion\w*|million|euro)\b|€\s?\d")
+# a number with a unit or a measure: "24 mesi", "sei mesi", "7,8 su 10", "12 milioni", or
+# a count stated last ("i posti sono dieci")
+_NUMBER_WORD = (r"(?:due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|venti|"
+                r"trenta|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty)")
+_MEASURE = re.compile(
+    rf"\b(?:sono|erano|are|were)\s{_NUMBER_WORD}\b|"  # "i posti disponibili sono dieci"
+    rf"(?<![\w.,-])(?:\d[\d.,]*|{_NUMBER_WORD})\s(?:mesi|anni|giorni|settimane|ore|posti|punti|metri|"
+    r"metri quadrati|chilometri|su \d+|months|years|days|weeks|hours|places|points|"
+    r"square metres|km|mila|miliard\w*|billion)\b", re.I)
+_DATE = re.compile(
+    r"\b\d{1,2}(?:°)?\s(?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|"
+    r"settembre|ottobre|novembre|dicembre|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december)\b", re.I)
 
 
 def detect(topic: str) -> Intent:
@@ -86,6 +99,14 @@ def detect(topic: str) -> Intent:
 def counted(text: str) -> int:
     """How many "number with what it counts" phrases ``text`` has."""
     return len(COUNTED.findall(text))
+
+
+def has_figure(text: str, dates: bool = False) -> bool:
+    """Whether ``text`` states a figure: a number with what it counts, an amount, a
+    share or a measure (and, with ``dates``, a day of a month: for calls and events
+    a date is the figure that matters)."""
+    return bool(COUNTED.search(text) or _MONEY_OR_SHARE.search(text)
+                or _MEASURE.search(text) or (dates and _DATE.search(text)))
 
 
 def fit(intent: Intent, text: str) -> float:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from assistant.draft import extract, intent
@@ -24,9 +25,12 @@ from assistant.rag import extractive
 from assistant.text import analyze
 
 MAX_FACT_CHARS = 320
-PER_DOC = (6, 4, 3)  # facts from the first, second, third document; then 2 each
-DEEPEN_DOCS = 3  # documents read in full (all their pooled passages)
-DEEPEN_CHUNKS = 3  # further passages of each
+PER_DOC = (8, 5, 3)  # facts from the first, second, third document; then 2 each
+DEEPEN_DOCS = 3  # documents read in full
+FIGURE_DOCS = 2  # documents all of whose figure sentences are quoted
+FIGURE_EXTRA = 6  # figure sentences such a document adds beyond its quota
+LEARNED = 0.1  # weight of the learned scorer's percentile (see draft.learned)
+Learned = Mapping[tuple[int, int], float]
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _STARTS = re.compile(r"[«\"'(]?[A-ZÀ-ÖØ-Þ]|\d+(?:[.,]\d+)*\s?(?:%|[a-zà-ÿ])")
 
@@ -39,12 +43,15 @@ class Scored:
     doc_id: str
     score: float
     fit: float
+    own: frozenset[str] = frozenset()  # the sentence's own stems (not its title's)
 
 
 def score_sentences(topic: str, lang: str, want: intent.Intent,
-                    chunks: Sequence[RetrievedChunk]) -> list[Scored]:
+                    chunks: Sequence[RetrievedChunk], learned: Learned | None = None
+                    ) -> list[Scored]:
     """Quotable sentences of ``chunks`` with their brief score (no table rows, list
-    labels, run-on paragraphs or sentences addressed to an AI)."""
+    labels, run-on paragraphs or sentences addressed to an AI); ``learned`` is the
+    learned scorer's percentile of each sentence by (chunk index, start)."""
     years = set(_YEAR.findall(topic))
     top_dense = max((c.dense for c in chunks), default=0.0) or 1.0
     out: list[Scored] = []
@@ -57,8 +64,10 @@ def score_sentences(topic: str, lang: str, want: intent.Intent,
         chunk = chunks[c.source]
         f = intent.fit(want, text)
         s = (c.score + 0.15 * chunk.dense / top_dense + 0.25 * f
-             + 0.1 * intent.informative(text) + _year_bonus(text, years))
-        out.append(Scored(c, chunk.doc_id, s, f))
+             + 0.1 * intent.informative(text) + _year_bonus(text, years)
+             + LEARNED * (learned or {}).get((c.source, c.start), 0.5))
+        own = frozenset(analyze(text, chunk.metadata.get("lang", "it")))
+        out.append(Scored(c, chunk.doc_id, s, f, own))
     return out
 
 
@@ -107,38 +116,59 @@ def _about(title: str, s: Scored) -> float:
 
 
 def select(topic: str, lang: str, want: intent.Intent, chunks: Sequence[RetrievedChunk],
-           limit: int) -> list[tuple[Scored, int]]:
+           limit: int, learned: Learned | None = None) -> list[tuple[Scored, int]]:
     """Up to ``limit`` (sentence, document rank), in brief order: documents by rank,
-    sentences by score; no near-duplicates."""
-    scored = score_sentences(topic, lang, want, chunks)
+    sentences by weight; no near-duplicates. The first ``FIGURE_DOCS`` documents
+    also give every further sentence that states a figure (up to ``FIGURE_EXTRA``
+    each, past ``limit``): a brief must not drop the numbers of its main story."""
+    scored = score_sentences(topic, lang, want, chunks, learned)
     docs = rank_documents(want, scored, chunks, topic)
     chosen: list[tuple[Scored, int]] = []
-    for rank, doc in enumerate(docs):
-        quota = PER_DOC[rank] if rank < len(PER_DOC) else 2
+    for r, doc in enumerate(docs):
+        quota = PER_DOC[r] if r < len(PER_DOC) else 2
         own = sorted((s for s in scored if s.doc_id == doc), key=_weight)
-        taken = 0
+        picks: list[Scored] = []
         for s in own:
-            if len(chosen) >= limit or taken >= quota:
+            if len(chosen) + len(picks) >= limit or len(picks) >= quota:
                 break
-            if any(_jaccard(s.cand.terms, o.cand.terms) > 0.5 for o, _ in chosen):
-                continue
-            chosen.append((s, rank))
-            taken += 1
+            if _novel(s, picks, chosen):
+                picks.append(s)
+        if r < FIGURE_DOCS:
+            picks += _figures(want, own, picks, chosen)
+        chosen += [(s, r) for s in sorted(picks, key=_weight)]
     return chosen
 
 
-def deepen(topic: str, lang: str, want: intent.Intent, chunks: Sequence[RetrievedChunk],
-           spare: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:
-    """``chunks`` plus the spare pooled passages of the documents that best answer the
-    topic: retrieval keeps two passages a document for diversity, but the document a
-    brief leads with is read in full (its opening often holds the outcome)."""
-    docs = rank_documents(want, score_sentences(topic, lang, want, chunks), chunks,
+def _figures(want: intent.Intent, own: Sequence[Scored], picks: Sequence[Scored],
+             chosen: Sequence[tuple[Scored, int]]) -> list[Scored]:
+    # the document's other sentences with a figure, whatever their fit: a decision
+    # ("integrare la dotazione fino a 340.000 euro") reads like a call, yet is news
+    dates = want in ("call", "event")
+    extra: list[Scored] = []
+    for s in own:
+        if len(extra) >= FIGURE_EXTRA:
+            break
+        if (s not in picks and intent.has_figure(extract.clean(s.cand.text), dates)
+                and _novel(s, [*picks, *extra], chosen)):
+            extra.append(s)
+    return extra
+
+
+def _novel(s: Scored, picks: Sequence[Scored], chosen: Sequence[tuple[Scored, int]]) -> bool:
+    others = [*picks, *(o for o, _ in chosen)]
+    # near-duplicates by their own words: the title's, shared by every sentence of a
+    # document, would make two different facts of one story look alike
+    return not any(_jaccard(s.own, o.own) > 0.5 for o in others)
+
+
+def lead_documents(topic: str, lang: str, want: intent.Intent,
+                   chunks: Sequence[RetrievedChunk]) -> list[str]:
+    """The ``DEEPEN_DOCS`` documents that best answer the topic: a brief reads them in
+    full (see :mod:`assistant.draft.read`), since retrieval keeps two passages a
+    document for diversity and the outcome or the figures may sit in a third."""
+    return rank_documents(want, score_sentences(topic, lang, want, chunks), chunks,
                           topic)[:DEEPEN_DOCS]
-    have = {c.chunk_id for c in chunks}
-    extra = [c for d in docs for c in [s for s in spare if s.doc_id == d
-                                       and s.chunk_id not in have][:DEEPEN_CHUNKS]]
-    return [*chunks, *extra]
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0

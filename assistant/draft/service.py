@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from assistant.draft import brief, intent, rank
+from assistant.draft import brief, intent, learned, rank, read
 from assistant.draft.compose import compose
 from assistant.draft.gather import gather, related_members
 from assistant.draft.models import Draft, DraftRequest, Mode
@@ -32,6 +33,18 @@ LLM_SOURCES = 14  # article passages given to the LLM
 BRIEF_SOURCES = 12  # article passages a brief quotes from
 LLM_MEMBERS = 4
 LLM_FACTS = 16  # ordered facts the LLM is asked to build on
+MIN_FACTS = 20  # facts of a brief at the least, whatever its target length
+
+
+@dataclass
+class Passages:
+    """What a draft is written from: the passages as stored (cited, given to the LLM),
+    the same passages with their lists merged into sentences (quoted as facts, same
+    order), and the learned scorer's percentile of each sentence of ``merged``."""
+
+    stored: list[RetrievedChunk]
+    merged: list[RetrievedChunk]
+    scores: rank.Learned
 
 
 class Drafter:
@@ -54,16 +67,28 @@ class Drafter:
         if not found.chunks:
             text = f"{brief.LABELS[lang]['header']}\n\n{NOT_FOUND[lang]}\n"
             return self._result(request, text, [], "extractive", timings, t0)
-        # the documents that best answer the topic are read in full (see rank.deepen)
-        chunks = rank.deepen(request.topic, detect_language(request.topic),
-                             intent.detect(request.topic), found.chunks, found.spare)
+        chunks = found.chunks + read.event_passages(self.retriever, visibilities, request.topic,
+                                                    request.filters(), found.chunks)
+        passages = self._read(request.topic, chunks, visibilities)
         degraded = False
         if self.llm is not None:
-            d = self._llm(request, lang, chunks, visibilities, timings, t0)
+            d = self._llm(request, lang, passages, visibilities, timings, t0)
             if d is not None:
                 return d
             degraded = True
-        return self._brief(request, lang, chunks, visibilities, timings, t0, degraded)
+        return self._brief(request, lang, passages, visibilities, timings, t0, degraded)
+
+    def _read(self, topic: str, chunks: list[RetrievedChunk], visibilities: Sequence[str]
+              ) -> Passages:
+        """The passages a brief or draft is written from: the documents that best
+        answer the topic read in full, their lists merged into sentences (see
+        :mod:`assistant.draft.read`); and the learned scorer's view of each sentence."""
+        tlang = detect_language(topic)
+        docs = rank.lead_documents(topic, tlang, intent.detect(topic), chunks)
+        stored = read.whole_documents(self.retriever, visibilities, chunks, docs)
+        merged = read.with_lists_merged(stored)
+        return Passages(stored, merged, learned.sentence_scores(
+            self.retriever, visibilities, topic, tlang, merged, stored))
 
     def _members(self, topic: str, names: list[str], visibilities: Sequence[str],
                  limit: int, timings: dict[str, float]) -> list[RetrievedChunk]:
@@ -72,10 +97,11 @@ class Drafter:
         timings["members_ms"] = (time.perf_counter() - t) * 1e3
         return out
 
-    def _llm(self, request: DraftRequest, lang: str, chunks: list[RetrievedChunk],
-             visibilities: Sequence[str], timings: dict[str, float], t0: float) -> Draft | None:
+    def _llm(self, request: DraftRequest, lang: str, passages: Passages,
+             visibilities: Sequence[str], timings: dict[str, float], t0: float
+             ) -> Draft | None:
         assert self.llm is not None
-        chunks, facts = _ordered(request.topic, chunks, LLM_FACTS)
+        chunks, facts = _ordered(request.topic, passages, LLM_FACTS)
         members: list[RetrievedChunk] = []
         if request.include_members:
             names = brief.organisation_names(chunks)
@@ -91,20 +117,23 @@ class Drafter:
         d.timings["attempts"] = out.attempts
         return d
 
-    def _brief(self, request: DraftRequest, lang: str, chunks: list[RetrievedChunk],
+    def _brief(self, request: DraftRequest, lang: str, passages: Passages,
                visibilities: Sequence[str], timings: dict[str, float], t0: float,
                degraded: bool) -> Draft:
         t = time.perf_counter()
         tlang = detect_language(request.topic)
-        n_facts = max(10, min(24, request.target_words // 25))
-        facts = brief.select_facts(request.topic, tlang, chunks, n_facts)
+        n_facts = max(MIN_FACTS, min(24, request.target_words // 25))
+        chunks = passages.merged
+        facts = brief.select_facts(request.topic, tlang, chunks, n_facts,
+                                   learned=passages.scores)
         members: list[RetrievedChunk] = []
         if request.include_members:
             names = brief.organisation_names(brief.quoted(facts, chunks))
             members = self._members(request.topic, names, visibilities, 8, timings)
         body = brief.compose(request.topic, lang, facts, chunks, members,
                              _scope(request, lang), offline_note=request.kind != "brief")
-        markdown, cites = finish(body, chunks + members, lang)
+        # cited as stored: a citation is an exact passage of its document
+        markdown, cites = finish(body, passages.stored + members, lang)
         timings["brief_ms"] = (time.perf_counter() - t) * 1e3
         d = self._result(request, markdown, cites, "extractive", timings, t0,
                          sources=len(chunks) + len(members))
@@ -133,17 +162,20 @@ def _reserved(cites: list[Citation], sources: list[RetrievedChunk], lang: str) -
     return [RESERVED[lang].format(ns=", ".join(ns))] if ns else []
 
 
-def _ordered(topic: str, chunks: list[RetrievedChunk], limit: int
+def _ordered(topic: str, passages: Passages, limit: int
              ) -> tuple[list[RetrievedChunk], list[brief.Fact]]:
     """The sources reordered as the brief would quote them (documents that best answer
-    the topic first), and the brief's facts numbered against that order."""
-    facts = brief.select_facts(topic, detect_language(topic), chunks, limit)
+    the topic first), and the brief's facts numbered against that order: the LLM
+    writes from the very facts, in the very order, the offline brief quotes."""
+    chunks = passages.merged
+    facts = brief.select_facts(topic, detect_language(topic), chunks, limit,
+                               learned=passages.scores)
     order = {d: i for i, d in enumerate(dict.fromkeys(f.doc_id for f in facts))}
     ranked = sorted(range(len(chunks)), key=lambda i: order.get(chunks[i].doc_id, len(order)))
     new_n = {old + 1: new + 1 for new, old in enumerate(ranked)}
     for f in facts:
         f.source = new_n[f.source]
-    return [chunks[i] for i in ranked], facts
+    return [passages.stored[i] for i in ranked], facts
 
 
 def _scope(request: DraftRequest, lang: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ import re
 
 from assistant.draft import Draft
 from assistant.draft.extract import clean
+from assistant.draft.read import merge_lists
 from assistant.facade import Assistant
 from assistant.rag.citations import check
 
@@ -33,8 +34,9 @@ def assert_valid(draft: Draft, assistant: Assistant) -> None:
 
 
 def assert_verbatim(draft: Draft) -> None:
-    """Each key fact is a sentence of the passage it cites."""
-    by_n = {c.n: clean(c.passage) for c in draft.citations}
+    """Each key fact is a sentence of the passage it cites (a list of short items
+    counts as one sentence: its lead-in and items joined, see ``draft.read``)."""
+    by_n = {c.n: clean(merge_lists(c.passage)) for c in draft.citations}
     found = facts(draft.markdown)
     assert found, draft.markdown
     for sentence, refs in found:
