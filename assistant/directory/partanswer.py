@@ -1,0 +1,160 @@
+"""The sentence that answers one part of a multi-entity question, chosen by the fitted
+sentence model.
+
+Each part ("Forum 2025: iscritti", "missione a Boston 2024: quota") is retrieved on
+its own, with its year as a date filter besides the unfiltered search (a report may be
+dated after the event it counts), and every sentence of those passages is scored by
+:func:`assistant.rag.selection.score_candidates`, the model the answerer uses. What
+the model cannot know is which entity a sentence is about: a sentence counts for the
+part when it, or its document's title and date, names the part's label, and it is
+dropped when it names only another part's label ("2024" in the line about 2026, the
+Osaka article in the line about Boston).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.models import Filters, RetrievedChunk
+from assistant.rag.answer import Answerer
+from assistant.rag.features import ASKS_NUMBER, DATE, analyse_question
+from assistant.rag.selection import score_candidates
+from assistant.text import fold, words
+
+DocPassages = Callable[[str, Sequence[str]], list[RetrievedChunk]]
+PART_K = 8  # passages retrieved per part without a date filter
+DOCS = 5  # articles about the part read in full
+YEAR_K = 4  # and with the part's year as a date filter
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+FIGURE_BONUS = 3.0  # in the model's score units (log-odds)
+_DIGITS = re.compile(r"(?<![\w-])\d[\d.,]*(?![\w-])")
+SIDE_WEIGHT = 2.0  # per step of :func:`about`
+_GENERIC = frozenset({"missione", "missioni", "mission", "missions", "bando", "bandi", "call",
+                      "the", "del", "della", "di", "edizione", "edition"})
+
+
+@dataclass
+class Cell:
+    """The chosen sentence of one part, its passage and its model score."""
+
+    sentence: str
+    chunk: RetrievedChunk
+    score: float
+
+
+def label_terms(label: str) -> list[str]:
+    """The folded words that say which entity a label is ("boston", "2024")."""
+    return [fold(w) for w in words(label) if fold(w) not in _GENERIC and len(w) >= 3]
+
+
+def _names(terms: Sequence[str], text: str, date: str = "") -> bool:
+    """Every term of the label occurs in ``text`` (a year also as the date's year)."""
+    toks = {fold(w) for w in words(text)}
+    return bool(terms) and all(t in toks or (_YEAR.match(t) and date.startswith(t))
+                               for t in terms)
+
+
+def about(sentence: str, chunk: RetrievedChunk, own: Sequence[str],
+          foreign: Sequence[Sequence[str]]) -> int:
+    """2: the sentence names this part (and no other), or its document does; 1: it
+    names this part and another ("510 iscritti, a fronte dei 420 del 2024"); 0: no
+    part; -1: only another part (then it is never quoted for this one)."""
+    context = f"{chunk.title} {chunk.metadata.get('section', '')}"
+    date = str(chunk.metadata.get("date", ""))
+    own_s = _names(own, sentence)
+    other_s = any(_names(f, sentence) for f in foreign)
+    own_c = _names(own, context, date)
+    other_c = any(_names(f, context, date) for f in foreign)
+    if own_s or own_c:
+        return 2 if not other_s and (own_s or not other_c) else 1
+    return -1 if other_s or other_c else 0
+
+
+def _year_filter(filters: Filters | None, year: str) -> Filters:
+    base = filters.model_copy() if filters else Filters()
+    base.date_from, base.date_to = f"{year}-01-01", f"{year}-12-31"
+    return base
+
+
+def retrieve_part(answerer: Answerer, question: str, label: str,
+                  visibilities: Sequence[str], filters: Filters | None,
+                  doc_passages: DocPassages | None = None) -> list[RetrievedChunk]:
+    """The part's passages: an unfiltered search, one limited to its year, and every
+    passage of the (at most ``DOCS``) retrieved articles whose title and date name the
+    part: the figure is often in a passage the question's words do not reach."""
+    hits = answerer.retriever.retrieve(question, visibilities, PART_K, filters)
+    years = [w for w in words(label) if _YEAR.match(w)]
+    if years and not (filters and (filters.date_from or filters.date_to)):
+        hits += answerer.retriever.retrieve(question, visibilities, YEAR_K,
+                                            _year_filter(filters, years[-1]))
+    key = label_terms(label)
+    if all(_YEAR.match(t) for t in key):  # "2025": the question's names say of what
+        key += [fold(w) for w in words(question)[1:] if w[:1].isupper()
+                and fold(w) not in _GENERIC]
+    if doc_passages and any(not _YEAR.match(t) for t in key):
+        for doc in titled(answerer, key, visibilities, [h.doc_id for h in hits])[:DOCS]:
+            hits += doc_passages(doc, visibilities)
+    seen: set[str] = set()
+    return [h for h in hits if not (h.chunk_id in seen or seen.add(h.chunk_id))]
+
+
+def titled(answerer: Answerer, key: Sequence[str], visibilities: Sequence[str],
+           retrieved: Sequence[str]) -> list[str]:
+    """The articles whose title (and date, for a year) names every term of ``key``:
+    those retrieved first, in rank order, then the others, latest first."""
+    tier = answerer.retriever.lexical.tier(tuple(visibilities))
+    docs: dict[str, str] = {}
+    for row in tier.rows.values():
+        meta = row.meta
+        if row.doc_id not in docs and meta.get("doc_type", "article") != "member" and \
+                _names(key, str(meta.get("title", "")), str(meta.get("date", ""))):
+            docs[row.doc_id] = str(meta.get("date", ""))
+    first = [d for d in dict.fromkeys(retrieved) if d in docs]
+    rest = sorted((d for d in docs if d not in first), key=lambda d: docs[d], reverse=True)
+    return first + rest
+
+
+def _figure(text: str) -> bool:
+    """A figure (not a date, a year or a list item's number): what a "how many"
+    question wants. Number words are left out: "sei incontri per organizzazione" is
+    a target, rarely the count asked."""
+    return bool(_DIGITS.search(DATE.sub(" ", re.sub(r"(?m)^\s*\d+[.)]\s", " ", text))))
+
+
+def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[str],
+               lang: str, visibilities: Sequence[str], filters: Filters | None,
+               n: int = 2, doc_passages: DocPassages | None = None) -> list[Cell]:
+    """At most ``n`` sentences for one part, best first: the model's choice among the
+    sentences about this part (or about no part), a second one only when the model
+    gives it a comparable share. A "how many" part prefers a sentence with a figure."""
+    chunks = retrieve_part(answerer, question, label, visibilities, filters, doc_passages)
+    if not chunks:
+        return []
+    tier = answerer.retriever.lexical.tier(tuple(visibilities))
+    q = analyse_question(question, lang, tier.idf, tier.doc_freq, lambda: tier.vocabulary)
+    dense = answerer.retriever.sentence_similarity(question, chunks)
+    scored = score_candidates(q, chunks, dense, answerer.model)
+    own = label_terms(label)
+    foreign = [label_terms(o) for o in others if label_terms(o) != own]
+    number = bool(ASKS_NUMBER.search(question))
+    ranked = []
+    for cand in scored.cands:
+        chunk = chunks[cand.source]
+        side = about(cand.text, chunk, own, foreign)
+        if side >= 0:
+            bonus = FIGURE_BONUS if number and _figure(cand.text) else 0.0
+            ranked.append((cand.score + bonus + SIDE_WEIGHT * side, side, cand.text, chunk))
+    ranked.sort(key=lambda r: r[0], reverse=True)
+    if not ranked:
+        return []
+    top, side, text, chunk = ranked[0]
+    out = [Cell(text, chunk, top)]
+    for score, other_side, text, chunk in ranked[1:n * 4]:
+        if len(out) >= n or math.exp(score - top) < answerer.model.second_ratio:
+            break
+        if other_side == side and text not in (c.sentence for c in out):
+            out.append(Cell(text, chunk, score))
+    return out
