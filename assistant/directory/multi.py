@@ -29,7 +29,9 @@ from assistant.directory.mentions import (
     INTERSECT,
     Mention,
     MentionFinder,
+    event_key,
     events_of,
+    names_event,
     participants,
     pick_documents,
 )
@@ -111,15 +113,32 @@ class MultiAnswerer:
             docs = pick_documents(event, hits)
             if not docs:
                 return None
+            lists = self._event_passages(event, caller)
             found.append(max((participants(
                 event, self.directory.doc_passages(doc, caller.visibilities),
-                [h for h in hits if h.doc_id != doc], finder) for doc in docs), key=len))
+                [h for h in [*hits, *lists] if h.doc_id != doc], finder) for doc in docs),
+                key=len))
         if len(found) > 1 and not INTERSECT.search(question):  # "rispettivamente a X e a Y"
             return self._per_event(events, found, lang)
         common = set(found[0]).intersection(*found[1:])
         if not common:
             return None if len(found) == 1 else self._per_event(events, found, lang, True)
         return self._list_members(events, found, common, lang)
+
+    def _event_passages(self, event: str, caller: Caller) -> list[RetrievedChunk]:
+        """Every article passage the caller may see that names the event (with its
+        title and date), not only the top retrieved: a delegation list may sit in the
+        report of another event."""
+        key = event_key(event)
+        tier = self.directory.index.lexical.tier(tuple(caller.visibilities))
+        out = []
+        for cid, row in tier.rows.items():
+            if row.meta.get("doc_type", "article") == "member":
+                continue
+            chunk = self.directory.passage(caller.visibilities, cid)
+            if names_event(key, chunk):
+                out.append(chunk)
+        return out
 
     def _list_members(self, events: list[str], found: list[dict[str, Mention]],
                       common: set[str], lang: str) -> Answer:
