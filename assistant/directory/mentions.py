@@ -30,7 +30,8 @@ _GENERIC_HEADS = frozenset(fold(w) for w in (
     "Alma Dolomiti Sila Vesuvio Lanterna").split())
 _TOOK_PART = re.compile(
     r"\b(hanno partecipato|ha partecipato|partecipato|hanno preso parte|preso parte|"
-    r"took part|taken part|attended|participated|erano presenti|erano|were|c'erano|"
+    r"took part|taken part|attended|participated|erano presenti|erano|were|c'erano|c'era|"
+    r"era presente|ha esposto|"
     r"sono andati|sono partiti|sono stati|hanno esposto|exhibited|went)\b\s+", re.IGNORECASE)
 # the subject must be members: "quanti posti erano disponibili" is not about who went
 _WHO = re.compile(r"^\s*(?:chi|who\b|(?:quali|quanti|quante|which|how many)\s+(?:dei\s+|degli\s+|"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from assistant.directory.aggregate import asked, events_in_year
 from assistant.directory.answer import build_answer
 from assistant.directory.compare import attributes, cell_question, table
+from assistant.directory.followup import which_of_them
 from assistant.directory.mentions import (
     INTERSECT,
     Mention,
@@ -68,7 +69,10 @@ class MultiAnswerer:
         t0 = time.perf_counter()
         question = messages[-1].content.strip()
         lang = detect_language(question, default="it")
+        members = [r.name for r in self.directory.table.rows(caller.visibilities)]
         ans = (self._about_list(messages, caller, filters)
+               or which_of_them(self.answerer, messages, members, lang,
+                                caller.visibilities, filters)
                or self._took_part(question, lang, caller, filters)
                or self._in_year(question, lang, caller)
                or self._parts(question, lang, caller, filters))

@@ -67,8 +67,13 @@ def rewrite(question: str, history: Sequence[Message], keep_question_words: bool
                and (keep_question_words or not set(analyze(w)) <= QUESTION_TERMS)
                and not (replaces_place and fold(w) in _REGION_WORDS)]
     earlier = _earlier_subject(history) if not _own_names(prev_user) else []
-    extra = " ".join(dict.fromkeys(
-        carried + earlier + _subject(question, prev_bot, replaces_place)))
+    # the subject the user named ("il Silver Economy Summit") is surer than the names
+    # of the answer, which may have quoted a neighbouring passage; the answer's names
+    # count when the user named none, or when the follow-up points at its list
+    listed = bool(_LIST_REF.search(question))
+    subject = (_subject(question, prev_bot, replaces_place)
+               if listed or not (_own_names(prev_user) or earlier) else [])
+    extra = " ".join(dict.fromkeys(carried + earlier + subject))
     return f"{question.strip()} {extra}".strip()
 
 
@@ -89,16 +94,26 @@ def _own_names(question: str) -> list[str]:
         _CODE.findall(question)
 
 
+def answer_names(answer: str) -> list[str]:
+    """The names and codes an answer mentions, in order, citation markers left out."""
+    text = re.sub(r"\[\d+\]", "", answer)
+    found = [n.strip() for n in _NAME.findall(text) if len(n.strip()) > 3
+             and not set(analyze(n)) <= QUESTION_TERMS]  # "Sono", "Il" open a sentence
+    return list(dict.fromkeys(found + _CODE.findall(text)))
+
+
+def refers_to_list(question: str) -> bool:
+    """"quali di questi", "which of them": the question is about a listed answer."""
+    return bool(_LIST_REF.search(question))
+
+
 def _subject(question: str, prev_bot: str, replaces_place: bool) -> list[str]:
     """Names and codes of the previous answer that the follow-up is about: all of them
     when it refers to a listed answer ("quali di questi ..."), else the first three when
     it has a pronoun or names no subject of its own ("Quanto costa?")."""
     if replaces_place or not prev_bot:
         return []
-    text = re.sub(r"\[\d+\]", "", prev_bot)
-    found = [n.strip() for n in _NAME.findall(text) if len(n.strip()) > 3
-             and not set(analyze(n)) <= QUESTION_TERMS]  # "Sono", "Il" open a sentence
-    names = list(dict.fromkeys(found + _CODE.findall(text)))
+    names = answer_names(prev_bot)
     if _LIST_REF.search(question) and len(names) >= 3:
         return names[:MAX_LIST_NAMES]
     if _PRONOUN.search(question) or not _own_names(question):
