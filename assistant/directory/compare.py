@@ -50,3 +50,40 @@ def table(labels: Sequence[str], attrs: Sequence[str],
     rows = [f"| **{_cell(label)}** | " + " | ".join(_cell(c) or "-" for c in row) + " |"
             for label, row in zip(labels, cells, strict=True)]
     return "\n".join([head, rule, *rows])
+
+
+_COUNTED = re.compile(
+    r"\b(?:(?:le|i|gli|the)\s+)?(due|tre|quattro|cinque|two|three|four|five|entramb[ei]"
+    r"(?:\s+(?:le|i|gli))?|both(?:\s+the)?|tutt[ie]\s+(?:e\s+)?(?:le|i|gli)|all\s+the)\s+"
+    r"((?:[a-zà-ù]+)(?:\s+(?!e\b|and\b)[a-zà-ù]+)?)", re.IGNORECASE)
+_HOW_MANY = {"due": 2, "two": 2, "tre": 3, "three": 3, "quattro": 4, "four": 4,
+             "cinque": 5, "five": 5, "entrambe": 2, "entrambi": 2, "both": 2}
+_TITLE_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+def editions(question: str, titles: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """"le due indagini soci", "i tre Forum": the editions the question counts, as
+    (label, question about that edition), from the article titles ``(title, date)``
+    that name every word of the noun phrase; each edition is a distinct year (the
+    title's, else the date's), the latest ones when there are more."""
+    m = _COUNTED.search(question)
+    if m is None:
+        return []
+    stems = [_stem(w) for w in m.group(2).split() if len(w) >= 3]
+    years: dict[str, str] = {}
+    for title, date in titles:
+        tstems = {_stem(w) for w in re.findall(r"\w+", title)}
+        if stems and all(s in tstems for s in stems):
+            y = _TITLE_YEAR.search(title)
+            year = y.group(1) if y else date[:4]
+            if year:
+                years.setdefault(year, title)
+    want = _HOW_MANY.get(m.group(1).split()[0].lower(), len(years))
+    chosen = sorted(years)[-want:] if want <= len(years) else []
+    noun = m.group(2)
+    return [(y, question[:m.start()] + f"{noun} {y}" + question[m.end():]) for y in chosen
+            ] if len(chosen) >= 2 else []
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:5]

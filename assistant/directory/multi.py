@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from assistant.directory.aggregate import asked, events_in_year
 from assistant.directory.answer import build_answer
-from assistant.directory.compare import attributes, cell_question, table
+from assistant.directory.compare import attributes, cell_question, editions, table
 from assistant.directory.followup import which_of_them
 from assistant.directory.mentions import (
     INTERSECT,
@@ -228,6 +228,11 @@ class MultiAnswerer:
                filters: Filters | None) -> Answer | None:
         names = [r.name for r in self.directory.table.rows(caller.visibilities)]
         parts = split(self.proper(caller).truecase(question), names)
+        if not parts:
+            tier = self.directory.index.lexical.tier(tuple(caller.visibilities))
+            titles = {(str(r.meta.get("title", "")), str(r.meta.get("date", "")))
+                      for r in tier.rows.values() if r.meta.get("doc_type") != "member"}
+            parts = [Part(label, q) for label, q in editions(question, sorted(titles))]
         if not parts:
             return None
         return self.merge(parts, lang, caller, filters)

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from assistant.models import Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
+from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.features import ASKS_NUMBER, DATE, analyse_question
 from assistant.rag.selection import score_candidates
-from assistant.text import fold, words
+from assistant.text import analyze, fold, words
 
 DocPassages = Callable[[str, Sequence[str]], list[RetrievedChunk]]
 PART_K = 8  # passages retrieved per part without a date filter
@@ -31,7 +32,8 @@ YEAR_K = 4  # and with the part's year as a date filter
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 FIGURE_BONUS = 3.0  # in the model's score units (log-odds)
 _DIGITS = re.compile(r"(?<![\w-])\d[\d.,]*(?![\w-])")
-SIDE_WEIGHT = 2.0  # per step of :func:`about`
+SIDE_WEIGHT = 4.0
+ASKED_WEIGHT = 3.0  # for a sentence holding every word the part asks  # per step of :func:`about`
 _GENERIC = frozenset({"missione", "missioni", "mission", "missions", "bando", "bandi", "call",
                       "the", "del", "della", "di", "edizione", "edition"})
 
@@ -59,18 +61,15 @@ def _names(terms: Sequence[str], text: str, date: str = "") -> bool:
 
 def about(sentence: str, chunk: RetrievedChunk, own: Sequence[str],
           foreign: Sequence[Sequence[str]]) -> int:
-    """2: the sentence names this part (and no other), or its document does; 1: it
-    names this part and another ("510 iscritti, a fronte dei 420 del 2024"); 0: no
-    part; -1: only another part (then it is never quoted for this one)."""
+    """1: the sentence, or its document's title and date, names this part (a report
+    often compares: "44 proposte, contro le 31 del 2024"); 0: no part; -1: only
+    another part (then it is never quoted for this one)."""
     context = f"{chunk.title} {chunk.metadata.get('section', '')}"
     date = str(chunk.metadata.get("date", ""))
-    own_s = _names(own, sentence)
-    other_s = any(_names(f, sentence) for f in foreign)
-    own_c = _names(own, context, date)
-    other_c = any(_names(f, context, date) for f in foreign)
-    if own_s or own_c:
-        return 2 if not other_s and (own_s or not other_c) else 1
-    return -1 if other_s or other_c else 0
+    if _names(own, sentence) or _names(own, context, date):
+        return 1
+    others = any(_names(f, sentence) or _names(f, context, date) for f in foreign)
+    return -1 if others else 0
 
 
 def _year_filter(filters: Filters | None, year: str) -> Filters:
@@ -117,6 +116,23 @@ def titled(answerer: Answerer, key: Sequence[str], visibilities: Sequence[str],
     return first + rest
 
 
+def asked_terms(question: str, label: str, lang: str,
+                idf: Callable[[str], float] = lambda t: 1.0) -> dict[str, float]:
+    """What the part asks, weighted by rarity: the question's terms without the label,
+    the years and the capitalised names, which only say which entity ("dotazione",
+    "iscritti", "incontri"; not "Ponti", "Forum", "2024")."""
+    names = " ".join(w for w in words(question)[1:] if w[:1].isupper() or w.isdigit())
+    drop = set(analyze(label, lang)) | set(analyze(names, lang)) | QUESTION_TERMS
+    return {t: idf(t) for t in analyze(question, lang) if t not in drop}
+
+
+def _share(asked: dict[str, float], text: str, lang: str) -> float:
+    if not asked:
+        return 0.0
+    terms = set(analyze(text, lang)) | set(analyze(text, "en" if lang == "it" else "it"))
+    return sum(w for t, w in asked.items() if t in terms) / sum(asked.values())
+
+
 def _figure(text: str) -> bool:
     """A figure (not a date, a year or a list item's number): what a "how many"
     question wants. Number words are left out: "sei incontri per organizzazione" is
@@ -140,12 +156,14 @@ def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[s
     own = label_terms(label)
     foreign = [label_terms(o) for o in others if label_terms(o) != own]
     number = bool(ASKS_NUMBER.search(question))
+    asked = asked_terms(question, label, lang, tier.idf)
     ranked = []
     for cand in scored.cands:
         chunk = chunks[cand.source]
         side = about(cand.text, chunk, own, foreign)
         if side >= 0:
             bonus = FIGURE_BONUS if number and _figure(cand.text) else 0.0
+            bonus += ASKED_WEIGHT * _share(asked, f"{cand.text} {chunk.title}", lang)
             ranked.append((cand.score + bonus + SIDE_WEIGHT * side, side, cand.text, chunk))
     ranked.sort(key=lambda r: r[0], reverse=True)
     if not ranked:
