@@ -27,6 +27,7 @@ from assistant.text import analyze, fold, words
 
 DocPassages = Callable[[str, Sequence[str]], list[RetrievedChunk]]
 PART_K = 8  # passages retrieved per part without a date filter
+STEM = 6  # letters that make two spellings of a word the same
 DOCS = 5  # articles about the part read in full
 YEAR_K = 4  # and with the part's year as a date filter
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -53,9 +54,10 @@ def label_terms(label: str) -> list[str]:
 
 
 def _names(terms: Sequence[str], text: str, date: str = "") -> bool:
-    """Every term of the label occurs in ``text`` (a year also as the date's year)."""
-    toks = {fold(w) for w in words(text)}
-    return bool(terms) and all(t in toks or (_YEAR.match(t) and date.startswith(t))
+    """Every term of the label occurs in ``text``, up to its ending ("indagini",
+    "Indagine"); a year also as the date's year."""
+    toks = {fold(w)[:STEM] for w in words(text)}
+    return bool(terms) and all(t[:STEM] in toks or (_YEAR.match(t) and date.startswith(t))
                                for t in terms)
 
 
@@ -90,14 +92,25 @@ def retrieve_part(answerer: Answerer, question: str, label: str,
         hits += answerer.retriever.retrieve(question, visibilities, YEAR_K,
                                             _year_filter(filters, years[-1]))
     key = label_terms(label)
-    if all(_YEAR.match(t) for t in key):  # "2025": the question's names say of what
-        key += [fold(w) for w in words(question)[1:] if w[:1].isupper()
-                and fold(w) not in _GENERIC]
+    if all(_YEAR.match(t) for t in key):  # "2025": the words naming the thing say of what
+        key += entity_words(question, key[-1] if key else "")
     if doc_passages and any(not _YEAR.match(t) for t in key):
         for doc in titled(answerer, key, visibilities, [h.doc_id for h in hits])[:DOCS]:
             hits += doc_passages(doc, visibilities)
     seen: set[str] = set()
     return [h for h in hits if not (h.chunk_id in seen or seen.add(h.chunk_id))]
+
+
+def entity_words(question: str, year: str) -> list[str]:
+    """What a bare year is the edition of: the question's capitalised names ("Forum",
+    "Ponti"), else the words just before the year ("indagini soci 2025")."""
+    toks = words(question)
+    caps = [fold(w) for w in toks[1:] if w[:1].isupper() and fold(w) not in _GENERIC]
+    if caps or year not in toks:
+        return caps
+    before = toks[max(0, toks.index(year) - 3):toks.index(year)]
+    return [fold(w) for w in before if len(w) >= 4 and fold(w) not in _GENERIC
+            and not set(analyze(w)) <= QUESTION_TERMS and analyze(w)]
 
 
 def titled(answerer: Answerer, key: Sequence[str], visibilities: Sequence[str],
@@ -121,7 +134,8 @@ def asked_terms(question: str, label: str, lang: str,
     """What the part asks, weighted by rarity: the question's terms without the label,
     the years and the capitalised names, which only say which entity ("dotazione",
     "iscritti", "incontri"; not "Ponti", "Forum", "2024")."""
-    names = " ".join(w for w in words(question)[1:] if w[:1].isupper() or w.isdigit())
+    names = " ".join(w for w in words(question)[1:] if w.isdigit() or (
+        w[:1].isupper() and not any(ch.isdigit() for ch in w)))  # "B2B" is asked
     drop = set(analyze(label, lang)) | set(analyze(names, lang)) | QUESTION_TERMS
     return {t: idf(t) for t in analyze(question, lang) if t not in drop}
 
@@ -165,6 +179,8 @@ def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[s
             bonus = FIGURE_BONUS if number and _figure(cand.text) else 0.0
             bonus += ASKED_WEIGHT * _share(asked, f"{cand.text} {chunk.title}", lang)
             ranked.append((cand.score + bonus + SIDE_WEIGHT * side, side, cand.text, chunk))
+    if any(r[1] > 0 for r in ranked):  # a sentence naming no part only when none does
+        ranked = [r for r in ranked if r[1] > 0]
     ranked.sort(key=lambda r: r[0], reverse=True)
     if not ranked:
         return []
