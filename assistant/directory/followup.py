@@ -55,7 +55,9 @@ def listed_names(previous: str, members: Sequence[str]) -> list[Listed]:
     if len(out) >= MIN_LISTED:  # a list of members: its other names are context
         return out
     taken = " ".join(fold(x.name) for x in out)
-    for n in answer_names(previous):
+    found = [part for n in answer_names(previous)
+             for part in re.split(r"\s+(?:e|ed|and)\s+(?=[A-ZÀ-Þ])", n)]
+    for n in found:
         if fold(n) not in taken and not any(x.pattern.search(n) for x in out):
             out.append(Listed(n, _pattern([n])))
     return out

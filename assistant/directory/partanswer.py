@@ -27,6 +27,7 @@ from assistant.text import analyze, fold, words
 
 DocPassages = Callable[[str, Sequence[str]], list[RetrievedChunk]]
 PART_K = 8  # passages retrieved per part without a date filter
+_COMPARING = ("confront", "compar", "differ", "versus")
 STEM = 6  # letters that make two spellings of a word the same
 DOCS = 5  # articles about the part read in full
 YEAR_K = 4  # and with the part's year as a date filter
@@ -108,9 +109,9 @@ def entity_words(question: str, year: str) -> list[str]:
     caps = [fold(w) for w in toks[1:] if w[:1].isupper() and fold(w) not in _GENERIC]
     if caps or year not in toks:
         return caps
-    before = toks[max(0, toks.index(year) - 3):toks.index(year)]
-    return [fold(w) for w in before if len(w) >= 4 and fold(w) not in _GENERIC
-            and not set(analyze(w)) <= QUESTION_TERMS and analyze(w)]
+    before = toks[max(0, toks.index(year) - 2):toks.index(year)]
+    return [fold(w) for w in before if len(w) >= 4 and analyze(w)
+            and not fold(w).startswith(_COMPARING)]
 
 
 def titled(answerer: Answerer, key: Sequence[str], visibilities: Sequence[str],
