@@ -98,8 +98,10 @@ def retrieve_part(answerer: Answerer, question: str, label: str,
     if doc_passages and any(not _YEAR.match(t) for t in key):
         for doc in titled(answerer, key, visibilities, [h.doc_id for h in hits])[:DOCS]:
             hits += doc_passages(doc, visibilities)
-    seen: set[str] = set()
-    return [h for h in hits if not (h.chunk_id in seen or seen.add(h.chunk_id))]
+    first: dict[str, RetrievedChunk] = {}
+    for h in hits:
+        first.setdefault(h.chunk_id, h)
+    return list(first.values())
 
 
 def entity_words(question: str, year: str) -> list[str]:

@@ -97,7 +97,8 @@ def by_years(question: str) -> list[Part] | None:
     own = [n.group(1) if n and (i == 0 or n.start() > run[i - 1].end()) else ""
            for i, n in enumerate(names)]
     distinct = {fold_name(o) for o in own if o}
-    start = names[0].start(1) if own[0] and len(distinct) > 1 else run[0].start()
+    first = names[0]
+    start = first.start(1) if first and own[0] and len(distinct) > 1 else run[0].start()
     head, tail = question[:start], question[run[-1].end():]
     parts = []
     for m, name in zip(run, own, strict=True):
