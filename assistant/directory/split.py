@@ -94,8 +94,8 @@ def by_years(question: str) -> list[Part] | None:
     if len(run) < 2 or len({m.group() for m in run}) < 2:
         return None
     names = [_NAME_BEFORE.search(question[:m.start()]) for m in run]
-    own = [n.group(1) if n and (i == 0 or n.start() > run[i - 1].end()) else ""
-           for i, n in enumerate(names)]
+    own = [_NOISE.sub("", n.group(1)).strip() if n and (i == 0 or n.start() > run[i - 1].end())
+           else "" for i, n in enumerate(names)]
     distinct = {fold_name(o) for o in own if o}
     first = names[0]
     start = first.start(1) if first and own[0] and len(distinct) > 1 else run[0].start()
