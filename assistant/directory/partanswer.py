@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from assistant.models import Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
-from assistant.rag.extractive import QUESTION_TERMS
+from assistant.rag.extractive import QUESTION_TERMS, Candidate
 from assistant.rag.features import ASKS_NUMBER, DATE, analyse_question
 from assistant.rag.selection import score_candidates
+from assistant.stores.lexical import LexicalTier
 from assistant.text import analyze, fold, words
 
 DocPassages = Callable[[str, Sequence[str]], list[RetrievedChunk]]
@@ -64,12 +65,14 @@ def _names(terms: Sequence[str], text: str, date: str = "") -> bool:
 
 def about(sentence: str, chunk: RetrievedChunk, own: Sequence[str],
           foreign: Sequence[Sequence[str]]) -> int:
-    """1: the sentence, or its document's title and date, names this part (a report
-    often compares: "44 proposte, contro le 31 del 2024"); 0: no part; -1: only
-    another part (then it is never quoted for this one)."""
+    """2: the document's title (or section) and date name this part, whatever else
+    the sentence compares it with ("44 proposte, contro le 31 del 2024"); 1: only the
+    sentence names it; 0: no part; -1: only another part (never quoted for this one)."""
     context = f"{chunk.title} {chunk.metadata.get('section', '')}"
     date = str(chunk.metadata.get("date", ""))
-    if _names(own, sentence) or _names(own, context, date):
+    if _names(own, context, date):
+        return 2
+    if _names(own, sentence):
         return 1
     others = any(_names(f, sentence) or _names(f, context, date) for f in foreign)
     return -1 if others else 0
@@ -157,6 +160,24 @@ def _figure(text: str) -> bool:
     return bool(_DIGITS.search(DATE.sub(" ", re.sub(r"(?m)^\s*\d+[.)]\s", " ", text))))
 
 
+def scored_sentences(answerer: Answerer, question: str, chunks: Sequence[RetrievedChunk],
+                     tier: LexicalTier) -> list[tuple[Candidate, RetrievedChunk]]:
+    """Every quotable sentence of ``chunks`` scored by the answer model, the passages
+    of each language scored with the question read in that language: a figure in an
+    English report answers an Italian question as well (the model's same-language
+    feature is for one answer, not for choosing among the reports of several parts)."""
+    out: list[tuple[Candidate, RetrievedChunk]] = []
+    by_lang: dict[str, list[RetrievedChunk]] = {}
+    for c in chunks:
+        by_lang.setdefault(str(c.metadata.get("lang", "it")), []).append(c)
+    for clang, group in by_lang.items():
+        q = analyse_question(question, clang, tier.idf, tier.doc_freq, lambda: tier.vocabulary)
+        dense = answerer.retriever.sentence_similarity(question, group)
+        scored = score_candidates(q, group, dense, answerer.model)
+        out += [(cand, group[cand.source]) for cand in scored.cands]
+    return out
+
+
 def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[str],
                lang: str, visibilities: Sequence[str], filters: Filters | None,
                n: int = 2, doc_passages: DocPassages | None = None) -> list[Cell]:
@@ -167,16 +188,13 @@ def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[s
     if not chunks:
         return []
     tier = answerer.retriever.lexical.tier(tuple(visibilities))
-    q = analyse_question(question, lang, tier.idf, tier.doc_freq, lambda: tier.vocabulary)
-    dense = answerer.retriever.sentence_similarity(question, chunks)
-    scored = score_candidates(q, chunks, dense, answerer.model)
+    cands = scored_sentences(answerer, question, chunks, tier)
     own = label_terms(label)
     foreign = [label_terms(o) for o in others if label_terms(o) != own]
     number = bool(ASKS_NUMBER.search(question))
     asked = asked_terms(question, label, lang, tier.idf)
     ranked = []
-    for cand in scored.cands:
-        chunk = chunks[cand.source]
+    for cand, chunk in cands:
         side = about(cand.text, chunk, own, foreign)
         if side >= 0:
             bonus = FIGURE_BONUS if number and _figure(cand.text) else 0.0

@@ -92,7 +92,9 @@ def test_counts_over_a_period_are_only_about_events() -> None:
 def test_a_sentence_is_about_the_part_its_words_or_document_name() -> None:
     own, other = label_terms("2025"), [label_terms("2024")]
     report = _chunk("Forum 2025: a Bologna", "", "2025-04-15")
-    assert about("Registrati 510 iscritti, a fronte dei 420 del 2024.", report, own, other) == 1
+    assert about("Registrati 510 iscritti, a fronte dei 420 del 2024.", report, own, other) == 2
+    assert about("Nel 2025 saranno di più.", _chunk("Forum 2024", "", "2024-04-20"), own,
+                 other) == 1
     old = _chunk("Forum 2024: bilancio", "", "2024-04-20")
     assert about("Si è chiuso con 420 iscritti.", old, own, other) == -1
     assert about("Il cluster ha 65 soci.", _chunk("Soci", ""), own, other) == 0
