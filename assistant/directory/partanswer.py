@@ -95,9 +95,7 @@ def retrieve_part(answerer: Answerer, question: str, label: str,
     if years and not (filters and (filters.date_from or filters.date_to)):
         hits += answerer.retriever.retrieve(question, visibilities, YEAR_K,
                                             _year_filter(filters, years[-1]))
-    key = label_terms(label)
-    if all(_YEAR.match(t) for t in key):  # "2025": the words naming the thing say of what
-        key += entity_words(question, key[-1] if key else "")
+    key = part_terms(question, label)
     if doc_passages and any(not _YEAR.match(t) for t in key):
         for doc in titled(answerer, key, visibilities, [h.doc_id for h in hits])[:DOCS]:
             hits += doc_passages(doc, visibilities)
@@ -105,6 +103,15 @@ def retrieve_part(answerer: Answerer, question: str, label: str,
     for h in hits:
         first.setdefault(h.chunk_id, h)
     return list(first.values())
+
+
+def part_terms(question: str, label: str) -> list[str]:
+    """The words that say which part a text is about: the label's, and for a bare year
+    ("2025") the words naming what it is the edition of ("MEDICA", "indagini soci")."""
+    terms = label_terms(label)
+    if terms and all(_YEAR.match(t) for t in terms):
+        terms += entity_words(question, terms[-1])
+    return terms
 
 
 def entity_words(question: str, year: str) -> list[str]:
@@ -189,8 +196,8 @@ def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[s
         return []
     tier = answerer.retriever.lexical.tier(tuple(visibilities))
     cands = scored_sentences(answerer, question, chunks, tier)
-    own = label_terms(label)
-    foreign = [label_terms(o) for o in others if label_terms(o) != own]
+    own = part_terms(question, label)
+    foreign = [t for t in (part_terms(question, o) for o in others) if t != own]
     number = bool(ASKS_NUMBER.search(question))
     asked = asked_terms(question, label, lang, tier.idf)
     ranked = []
