@@ -17,19 +17,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.directory.mentions import short_forms
+from assistant.directory.partanswer import scored_sentences
 from assistant.directory.service import tier_passage
 from assistant.models import Answer, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import validate
 from assistant.rag.condense import Message, answer_names, refers_to_list, rewrite
 from assistant.rag.extractive import QUESTION_TERMS
-from assistant.rag.features import analyse_question
-from assistant.rag.selection import score_candidates
 from assistant.text import analyze, fold
 
 K = 10  # passages retrieved for the follow-up
-DELTA = 1.0  # a name's best sentence may score this far below the best (log-odds)
-OFF_TOPIC = 3.0  # the best listed name's sentence this far below the best: not about them
+DELTA = 1.5  # a name's best sentence may score this far below the best (log-odds)
+ASKED_WEIGHT = 3.0  # for a sentence holding every word the follow-up asks
 MIN_LISTED = 2  # a previous answer naming fewer things is not a list
 _LEAD = {"it": "Tra quelli citati nella risposta precedente:",
          "en": "Among those named in the previous answer:"}
@@ -65,6 +64,12 @@ def listed_names(previous: str, members: Sequence[str]) -> list[Listed]:
 
 def _pattern(forms: Sequence[str]) -> re.Pattern[str]:
     return re.compile("|".join(rf"(?<![\w-]){re.escape(fold(f))}(?![\w-])" for f in forms))
+
+
+def _prefixes(text: str, lang: str) -> set[str]:
+    """The first six letters of the content words: "distribuzione" and
+    "distribution" agree, so an English report answers an Italian follow-up."""
+    return {t[:6] for t in analyze(text, lang) if len(t) >= 4}
 
 
 def standalone(messages: Sequence[Message]) -> str:
@@ -104,35 +109,33 @@ def which_of_them(answerer: Answerer, messages: Sequence[Message], members: Sequ
     if len(names) < MIN_LISTED:
         return None
     query = standalone(messages)
-    chunks = answerer.retriever.retrieve(query, visibilities, K, filters)
+    # what happened to them is told by articles; what they are, by the directory
+    chunks = [c for c in answerer.retriever.retrieve(query, visibilities, K, filters)
+              if c.doc_type != "member"]
     ids = {c.chunk_id for c in chunks}
     chunks += [c for c in source_passages(answerer, names, visibilities) if c.chunk_id not in ids]
     if not chunks:
         return None
-    tier = answerer.retriever.lexical.tier(tuple(visibilities))
-    q = analyse_question(query, lang, tier.idf, tier.doc_freq, lambda: tier.vocabulary)
-    scored = score_candidates(q, chunks, answerer.retriever.sentence_similarity(query, chunks),
-                              answerer.model)
-    if not scored.cands:
-        return None
-    top = max(c.score for c in scored.cands)
+    scored = scored_sentences(answerer, query, chunks,
+                              answerer.retriever.lexical.tier(tuple(visibilities)))
     subject = fold(" ".join(m.content for m in messages if m.role == "user"))
     # a sentence must share a word the follow-up itself asks about ("firmato",
     # "ospitate"): the listed names alone make any sentence about them look relevant
-    asked = set(analyze(question, lang)) - QUESTION_TERMS
+    asked = _prefixes(question, lang) - {t[:6] for t in QUESTION_TERMS}
+    if not scored or not asked:
+        return None
     best: list[tuple[float, str, str, RetrievedChunk]] = []
     for n in names:
         if n.pattern.search(subject):  # "Boston": what the list was about
             continue
-        hits = [c for c in scored.cands if n.pattern.search(fold(c.text))
-                and asked & set(analyze(c.text, lang))]
+        hits = [(c.score + ASKED_WEIGHT * len(asked & _prefixes(c.text, lang)) / len(asked),
+                 c.text, chunk) for c, chunk in scored if n.pattern.search(fold(c.text))
+                and asked & _prefixes(c.text, lang)]
         if hits:
-            b = max(hits, key=lambda c: c.score)
-            best.append((b.score, n.name, b.text, chunks[b.source]))
+            score, text, chunk = max(hits, key=lambda h: h[0])
+            best.append((score, n.name, text, chunk))
     # compared among the listed names: the best of them sets the bar
-    bar = max((b[0] for b in best), default=top - OFF_TOPIC - 1)
-    if bar < top - OFF_TOPIC:
-        return None
+    bar = max((b[0] for b in best), default=0.0)
     kept = [(name, text, chunk) for score, name, text, chunk in best if score >= bar - DELTA]
     if not kept:
         return None

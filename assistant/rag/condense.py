@@ -16,7 +16,7 @@ from assistant.models import REGIONS
 from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import CONDENSE_PROMPT
-from assistant.text import analyze, fold, words
+from assistant.text import analyze, detect_language, fold, words
 
 # how a question names a region: the official names, and the halves of Trentino-Alto Adige
 _REGION_NAMES = (*REGIONS, "Trentino", "Alto Adige")
@@ -62,9 +62,13 @@ def rewrite(question: str, history: Sequence[Message], keep_question_words: bool
     folded = fold(question)
     replaces_place = any(re.search(rf"(?<!\w){re.escape(fold(r))}(?!\w)", folded)
                          for r in _REGION_NAMES)  # "più alto" names no region
-    carried = [w for w in words(prev_user)
-               if fold(w) not in q_words and analyze(w)
-               and (keep_question_words or not set(analyze(w)) <= QUESTION_TERMS)
+    plang = detect_language(prev_user, default="it")
+    # a capitalised word inside the turn is part of a name ("Casa Attiva"), kept even
+    # when it looks like a question word; the rest is read in the turn's language
+    carried = [w for i, w in enumerate(words(prev_user))
+               if fold(w) not in q_words and analyze(w, plang)
+               and (keep_question_words or (i > 0 and w[:1].isupper())
+                    or not set(analyze(w, plang)) <= QUESTION_TERMS)
                and not (replaces_place and fold(w) in _REGION_WORDS)]
     earlier = _earlier_subject(history) if not _own_names(prev_user) else []
     # the subject the user named ("il Silver Economy Summit") is surer than the names
