@@ -44,7 +44,7 @@ _BOTH = re.compile(r"\s*\b(?:sia|both)\s+|\s+(?:sia|and|e|ed)\s+", re.IGNORECASE
 INTERSECT = re.compile(r"\b(sia|both|entramb[ie])\b", re.IGNORECASE)
 _NOISE = re.compile(r"\b(rispettivamente|respectively|ciascun[oa]|each)\b\s*", re.IGNORECASE)
 _PRONOUN = re.compile(r"^(quella|quello|quelle|quelli|that|those)\b", re.IGNORECASE)
-_LEAD = re.compile(r"^(?:(?:alla|allo|al|ai|alle|agli|a|in|nella|nel|the|to|at|on|il|la|lo|"
+_LEAD = re.compile(r"^(?:(?:alla|allo|al|ai|alle|agli|a|in|nella|nel|the|to|at|on|il|la|lo|per|for|"
                    r"i|le|gli)\s+|(?:all|l)'\s*)+", re.IGNORECASE)
 _GENERIC_EVENT = frozenset({"missione", "mission", "missioni", "missions", "fiera", "evento",
                             "event", "stand", "progetto", "project", "delegazione"})

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.directory.compare import rows_as_sentences
 from assistant.models import Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.extractive import QUESTION_TERMS, Candidate
@@ -66,16 +67,17 @@ def _names(terms: Sequence[str], text: str, date: str = "") -> bool:
 def about(sentence: str, chunk: RetrievedChunk, own: Sequence[str],
           foreign: Sequence[Sequence[str]]) -> int:
     """2: the document's title (or section) and date name this part, whatever else
-    the sentence compares it with ("44 proposte, contro le 31 del 2024"); 1: only the
-    sentence names it; 0: no part; -1: only another part (never quoted for this one)."""
+    the sentence compares it with ("44 proposte, contro le 31 del 2024"); 1: the
+    sentence does, with its document's help ("Boston" in a row of the 2027 calendar);
+    0: no part; -1: only another part (never quoted for this one)."""
     context = f"{chunk.title} {chunk.metadata.get('section', '')}"
     date = str(chunk.metadata.get("date", ""))
+    full = f"{sentence} {context}"
     if _names(own, context, date):
         return 2
-    if _names(own, sentence):
+    if _names(own, full, date):
         return 1
-    others = any(_names(f, sentence) or _names(f, context, date) for f in foreign)
-    return -1 if others else 0
+    return -1 if any(_names(f, full, date) for f in foreign) else 0
 
 
 def _year_filter(filters: Filters | None, year: str) -> Filters:
@@ -111,6 +113,8 @@ def part_terms(question: str, label: str) -> list[str]:
     terms = label_terms(label)
     if terms and all(_YEAR.match(t) for t in terms):
         terms += entity_words(question, terms[-1])
+    elif terms:  # "le missioni 2027 a Dubai e a Boston": the year all parts share
+        terms += [y for y in words(question) if _YEAR.match(y) and y not in terms]
     return terms
 
 
@@ -181,7 +185,17 @@ def scored_sentences(answerer: Answerer, question: str, chunks: Sequence[Retriev
         q = analyse_question(question, clang, tier.idf, tier.doc_freq, lambda: tier.vocabulary)
         dense = answerer.retriever.sentence_similarity(question, group)
         scored = score_candidates(q, group, dense, answerer.model)
-        out += [(cand, group[cand.source]) for cand in scored.cands]
+        out += [(cand, group[cand.source]) for cand in scored.cands
+                if not cand.text.lstrip().startswith("|")]  # a row's cells, read below
+        # a table's rows, each read as one sentence ("Progetto: SmartRehab; Contributo:
+        # 135.000 €."), scored on their own (no stored sentence vectors: the passage's)
+        rows = [(c, t) for c in group if (t := rows_as_sentences(c.text))]
+        copies = [c.model_copy(update={"chunk_id": f"{c.chunk_id}#rows", "text": t})
+                  for c, t in rows]
+        if copies:
+            scored = score_candidates(q, copies, None, answerer.model)
+            out += [(cand, rows[cand.source][0]) for cand in scored.cands
+                    if "; " in cand.text and ":" in cand.text]
     return out
 
 
