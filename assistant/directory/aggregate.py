@@ -23,8 +23,13 @@ _ASK = re.compile(r"\b(?:quant[ie]|how many)\s+(\w+)\b.*?\b(?:nel|in|during)\s+(
 _GENERIC = frozenset(fold(w) for w in (
     "Cluster VITALIA Missione Mission Missioni Forum Bando Call Evento Event Soci Members "
     "Italia Italy").split())
-_STOP_NOUNS = frozenset({"soci", "socie", "members", "aziende", "imprese", "persone",
-                         "iscritti", "partecipanti", "incontri", "meetings", "euro"})
+# what can be counted over a period: kinds of event or initiative, each an article of
+# its own ("quante missioni nel 2025"); anything else ("quanti delegati", "quanti
+# incontri") is a quantity inside one event, which that event's article answers
+_EVENT_STEMS = ("mission", "event", "band", "call", "fier", "fair", "workshop",
+                "webinar", "forum", "convegn", "conferenz", "conferenc", "trasfert", "viagg",
+                "trip", "iniziativ", "initiativ", "summit", "hackathon", "corsi", "cours",
+                "academ", "delegazion")
 
 
 @dataclass
@@ -44,9 +49,16 @@ class Event:
 def asked(question: str) -> tuple[str, str] | None:
     """(event word, year) of a "how many <events> in <year>" question, or None."""
     m = _ASK.search(question)
-    if m is None or fold(m.group(1)) in _STOP_NOUNS or len(m.group(1)) < 4:
+    if m is None or not is_event_noun(m.group(1)):
         return None
     return m.group(1), m.group(2)
+
+
+def is_event_noun(noun: str) -> bool:
+    """"missioni", "bandi", "events": a kind of event counted over a period, not a
+    quantity inside one event ("delegati", "incontri", "iscritti")."""
+    word = fold(noun)
+    return len(word) >= 4 and word.startswith(_EVENT_STEMS)
 
 
 def _names(title: str) -> set[str]:

@@ -30,7 +30,8 @@ _GENERIC_HEADS = frozenset(fold(w) for w in (
     "Alma Dolomiti Sila Vesuvio Lanterna").split())
 _TOOK_PART = re.compile(
     r"\b(hanno partecipato|ha partecipato|partecipato|hanno preso parte|preso parte|"
-    r"took part|taken part|attended|participated|erano presenti|erano|were|c'erano|"
+    r"took part|taken part|attended|participated|erano presenti|erano|were|c'erano|c'era|"
+    r"era presente|ha esposto|"
     r"sono andati|sono partiti|sono stati|hanno esposto|exhibited|went)\b\s+", re.IGNORECASE)
 # the subject must be members: "quanti posti erano disponibili" is not about who went
 _WHO = re.compile(r"^\s*(?:chi|who\b|(?:quali|quanti|quante|which|how many)\s+(?:dei\s+|degli\s+|"
@@ -43,7 +44,7 @@ _BOTH = re.compile(r"\s*\b(?:sia|both)\s+|\s+(?:sia|and|e|ed)\s+", re.IGNORECASE
 INTERSECT = re.compile(r"\b(sia|both|entramb[ie])\b", re.IGNORECASE)
 _NOISE = re.compile(r"\b(rispettivamente|respectively|ciascun[oa]|each)\b\s*", re.IGNORECASE)
 _PRONOUN = re.compile(r"^(quella|quello|quelle|quelli|that|those)\b", re.IGNORECASE)
-_LEAD = re.compile(r"^(?:(?:alla|allo|al|ai|alle|agli|a|in|nella|nel|the|to|at|on|il|la|lo|"
+_LEAD = re.compile(r"^(?:(?:alla|allo|al|ai|alle|agli|a|in|nella|nel|the|to|at|on|il|la|lo|per|for|"
                    r"i|le|gli)\s+|(?:all|l)'\s*)+", re.IGNORECASE)
 _GENERIC_EVENT = frozenset({"missione", "mission", "missioni", "missions", "fiera", "evento",
                             "event", "stand", "progetto", "project", "delegazione"})
@@ -136,18 +137,50 @@ def pick_documents(event: str, hits: Sequence[RetrievedChunk]) -> list[str]:
     return [d for d, s in scores.items() if top and s == top]
 
 
+def event_key(event: str) -> list[str]:
+    """The stems that tell this event apart ("osaka", "2025"), without "missione"."""
+    return [t for t in event_terms(event) if t not in {g[:5] for g in _GENERIC_EVENT}]
+
+
+def names_event(key: Sequence[str], chunk: RetrievedChunk) -> bool:
+    """The passage, read with its title, section and date, names every stem of ``key``: a list
+    of delegates under "La delegazione per Osaka" in the 2025 Forum report counts."""
+    meta = chunk.metadata
+    text = f"{chunk.text} {chunk.title} {meta.get('section', '')} {meta.get('date', '')}"
+    stems = {fold(w)[:5] for w in words(text)}
+    return bool(key) and all(t in stems for t in key)
+
+
+def introduces(key: Sequence[str], chunk: RetrievedChunk) -> bool:
+    """The passage's section heading, or its text before the first list line, names
+    every word of ``key`` but the years."""
+    lines = chunk.text.splitlines()
+    head = next((i for i, ln in enumerate(lines) if _ITEM.match(ln)), len(lines))
+    text = f"{chunk.metadata.get('section', '')} " + " ".join(lines[:head])
+    stems = {fold(w)[:5] for w in words(text)}
+    names = [t for t in key if not t.isdigit()]
+    return bool(names) and all(t in stems for t in names)
+
+
 def participants(event: str, doc_chunks: Sequence[RetrievedChunk],
                  others: Sequence[RetrievedChunk], finder: MentionFinder
                  ) -> dict[str, Mention]:
     """Members taking part in ``event``: the article's list, else every member it names
     plus the lists in other passages that name the event."""
+    key = event_key(event)
     if finder.listed(doc_chunks) >= 3:
-        return finder.in_chunks(doc_chunks, listed_only=True)
+        # the article's list, and a list another article introduces as this event's
+        # ("La delegazione per Osaka" in the Forum report), never one that only
+        # mentions it in passing ("six of them had exhibited in 2024")
+        found = finder.in_chunks(doc_chunks, listed_only=True)
+        for c in others:
+            if introduces(key, c) and finder.listed([c]) >= 3:
+                for doc_id, m in finder.in_chunks([c], listed_only=True).items():
+                    found.setdefault(doc_id, m)
+        return found
     found = finder.in_chunks(doc_chunks, listed_only=False)
-    key = [t for t in event_terms(event) if t not in {g[:5] for g in _GENERIC_EVENT}]
     for c in others:
-        stems = {fold(w)[:5] for w in words(c.text)}
-        if key and all(t in stems for t in key) and finder.listed([c]) >= 3:
+        if names_event(key, c) and finder.listed([c]) >= 3:
             for doc_id, m in finder.in_chunks([c], listed_only=True).items():
                 found.setdefault(doc_id, m)
     return found

@@ -18,49 +18,40 @@ that streams like any other.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assistant.directory.aggregate import asked, events_in_year
 from assistant.directory.answer import build_answer
+from assistant.directory.compare import attributes, cell_question, editions, table
+from assistant.directory.followup import which_of_them
 from assistant.directory.mentions import (
     INTERSECT,
     Mention,
     MentionFinder,
+    event_key,
     events_of,
+    names_event,
     participants,
     pick_documents,
 )
-from assistant.directory.pick import best_sentences
+from assistant.directory.partanswer import best_cells
+from assistant.directory.proper import ProperNouns
 from assistant.directory.query import ANAPHORA, normalise
 from assistant.directory.split import Part, split
-from assistant.models import Answer, Caller, Citation, Filters, RetrievedChunk
+from assistant.models import Answer, Caller, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import validate
 from assistant.rag.condense import Message
-from assistant.text import detect_language, fold
+from assistant.text import detect_language
 
 if TYPE_CHECKING:
     from assistant.directory.service import Directory
 
-PART_K = 5  # passages retrieved per part, besides those its answer cites
 K_EVENT = 10  # passages retrieved per event: the article and the lists that name it
 _NOT_FOUND = {"it": "non ho trovato questa informazione nei documenti",
               "en": "not found in the documents"}
-
-
-def _names_part(sentence: str, label: str) -> bool:
-    """The sentence names the part itself: a name, not a bare year."""
-    return not re.fullmatch(r"(?:19|20)\d\d", label) and fold(label) in fold(sentence)
-
-
-def to_chunk(c: Citation) -> RetrievedChunk:
-    """A citation back into the passage it came from, to validate a merged answer."""
-    return RetrievedChunk(chunk_id=c.chunk_id, doc_id=c.doc_id, doc_type=c.doc_type,
-                          title=c.title, url=c.url, text=c.passage, start=c.start,
-                          end=c.end, score=0.0, metadata={"date": c.date} if c.date else {})
 
 
 class MultiAnswerer:
@@ -69,6 +60,7 @@ class MultiAnswerer:
     def __init__(self, directory: Directory, answerer: Answerer) -> None:
         self.directory = directory
         self.answerer = answerer
+        self._proper: tuple[object, ProperNouns] | None = None
 
     def answer(self, messages: Sequence[Message], caller: Caller,
                filters: Filters | None = None) -> Answer | None:
@@ -77,7 +69,10 @@ class MultiAnswerer:
         t0 = time.perf_counter()
         question = messages[-1].content.strip()
         lang = detect_language(question, default="it")
+        members = [r.name for r in self.directory.table.rows(caller.visibilities)]
         ans = (self._about_list(messages, caller, filters)
+               or which_of_them(self.answerer, messages, members, lang,
+                                caller.visibilities, filters)
                or self._took_part(question, lang, caller, filters)
                or self._in_year(question, lang, caller)
                or self._parts(question, lang, caller, filters))
@@ -122,15 +117,32 @@ class MultiAnswerer:
             docs = pick_documents(event, hits)
             if not docs:
                 return None
+            lists = self._event_passages(event, caller)
             found.append(max((participants(
                 event, self.directory.doc_passages(doc, caller.visibilities),
-                [h for h in hits if h.doc_id != doc], finder) for doc in docs), key=len))
+                [h for h in [*hits, *lists] if h.doc_id != doc], finder) for doc in docs),
+                key=len))
         if len(found) > 1 and not INTERSECT.search(question):  # "rispettivamente a X e a Y"
             return self._per_event(events, found, lang)
         common = set(found[0]).intersection(*found[1:])
         if not common:
             return None if len(found) == 1 else self._per_event(events, found, lang, True)
         return self._list_members(events, found, common, lang)
+
+    def _event_passages(self, event: str, caller: Caller) -> list[RetrievedChunk]:
+        """Every article passage the caller may see that names the event (with its
+        title and date), not only the top retrieved: a delegation list may sit in the
+        report of another event."""
+        key = event_key(event)
+        tier = self.directory.index.lexical.tier(tuple(caller.visibilities))
+        out = []
+        for cid, row in tier.rows.items():
+            if row.meta.get("doc_type", "article") == "member":
+                continue
+            chunk = self.directory.passage(caller.visibilities, cid)
+            if names_event(key, chunk):
+                out.append(chunk)
+        return out
 
     def _list_members(self, events: list[str], found: list[dict[str, Mention]],
                       common: set[str], lang: str) -> Answer:
@@ -205,39 +217,55 @@ class MultiAnswerer:
                       query=f"{noun} {year}")
 
     # -- several entities or years: one answer per part ----------------------------------
+    def proper(self, caller: Caller) -> ProperNouns:
+        """The corpus's proper nouns as this caller's tier spells them (cached per tier)."""
+        tier = self.directory.index.lexical.tier(tuple(caller.visibilities))
+        if self._proper is None or self._proper[0] is not tier:
+            self._proper = (tier, ProperNouns(row.text for row in tier.rows.values()))
+        return self._proper[1]
+
     def _parts(self, question: str, lang: str, caller: Caller,
                filters: Filters | None) -> Answer | None:
         names = [r.name for r in self.directory.table.rows(caller.visibilities)]
-        parts = split(question, names)
+        parts = split(self.proper(caller).truecase(question), names)
+        if not parts:
+            tier = self.directory.index.lexical.tier(tuple(caller.visibilities))
+            titles = {(str(r.meta.get("title", "")), str(r.meta.get("date", "")))
+                      for r in tier.rows.values() if r.meta.get("doc_type") != "member"}
+            parts = [Part(label, q) for label, q in editions(question, sorted(titles))]
         if not parts:
             return None
         return self.merge(parts, lang, caller, filters)
 
     def merge(self, parts: Sequence[Part], lang: str, caller: Caller,
               filters: Filters | None) -> Answer | None:
-        """One cited line per part; None when no part could be answered."""
-        lines: list[str] = []
+        """One cited line per part, or a table of parts by asked attributes; None when
+        no part could be answered."""
+        labels = [p.label for p in parts]
         sources: list[RetrievedChunk] = []
-        for p in parts:
-            a = self.answerer.answer([Message(role="user", content=p.question)],
-                                     caller.visibilities, filters)
-            passages = self.answerer.retriever.retrieve(p.question, caller.visibilities,
-                                                        PART_K, filters)
-            if not a.grounded or not a.citations:
-                # refused as a whole question: a passage sentence that names this part
-                # ("DialiSense", not a bare year) still answers it
-                a = Answer(text="", citations=[], grounded=False)
-            best = best_sentences(a, passages, p, parts, lang)
-            if not a.grounded:
-                best = [(sent, n) for sent, n in best[:1] if _names_part(sent, p.label)]
-            if not best:
-                lines.append(f"- **{p.label}**: {_NOT_FOUND.get(lang, _NOT_FOUND['it'])}.")
-                continue
-            quoted = " ".join(f"{sent.rstrip()} [{n + len(sources)}]" for sent, n in best)
-            lines.append(f"- **{p.label}**: {quoted}")
-            sources.extend([*(to_chunk(c) for c in a.citations), *passages])
+
+        def quote(question: str, label: str, n: int) -> str:
+            cells = best_cells(self.answerer, question, label, labels, lang,
+                               caller.visibilities, filters, n, self.directory.doc_passages)
+            out = []
+            for c in cells:
+                if c.chunk not in sources:
+                    sources.append(c.chunk)
+                out.append(f"{c.sentence.rstrip()} [{sources.index(c.chunk) + 1}]")
+            return " ".join(out)
+
+        split_attrs = [attributes(p.question) for p in parts]
+        attrs = split_attrs[0][1]
+        if attrs and all(a == attrs for _, a in split_attrs):
+            rows = [[quote(cell_question(base, a), p.label, 1) for a in attrs]
+                    for p, (base, _) in zip(parts, split_attrs, strict=True)]
+            text = table(labels, attrs, rows)
+        else:
+            lines = [(p.label, quote(p.question, p.label, 2)) for p in parts]
+            miss = _NOT_FOUND.get(lang, _NOT_FOUND["it"]) + "."
+            text = "\n".join(f"- **{label}**: {q or miss}" for label, q in lines)
         if not sources:
             return None
-        text, cits = validate("\n".join(lines), sources)
+        text, cits = validate(text, sources)
         return Answer(text=text, citations=cits, grounded=True, language=lang,
                       query=" | ".join(p.question for p in parts))

@@ -64,14 +64,14 @@ class Directory:
 
     def passage(self, visibilities: Sequence[str], chunk_id: str) -> RetrievedChunk:
         """One indexed passage from the caller's lexical tier, shaped like a retrieval hit."""
-        return _chunk(self.index.lexical.tier(tuple(visibilities)), chunk_id)
+        return tier_passage(self.index.lexical.tier(tuple(visibilities)), chunk_id)
 
     def doc_passages(self, doc_id: str, visibilities: Sequence[str]) -> list[RetrievedChunk]:
         """Every passage of one document the caller may see, in document order."""
         tier = self.index.lexical.tier(tuple(visibilities))
         cids = sorted((cid for cid, row in tier.rows.items() if row.doc_id == doc_id),
                       key=lambda cid: tier.rows[cid].start)
-        return [_chunk(tier, cid) for cid in cids]
+        return [tier_passage(tier, cid) for cid in cids]
 
     def _parse(self, question: str, caller: Caller) -> DirectoryQuery | None:
         vis = caller.visibilities
@@ -121,11 +121,12 @@ class Directory:
             if row.doc_id in missing and (row.doc_id not in first
                                           or row.start < tier.rows[first[row.doc_id]].start):
                 first[row.doc_id] = cid
-        return {doc_id: _chunk(tier, cid) for doc_id, cid in first.items()}
+        return {doc_id: tier_passage(tier, cid) for doc_id, cid in first.items()}
 
 
-def _chunk(tier: LexicalTier, cid: str) -> RetrievedChunk:
-    # the same shape retrieval gives a passage, so citations look alike everywhere
+def tier_passage(tier: LexicalTier, cid: str) -> RetrievedChunk:
+    """One passage of a lexical tier shaped like a retrieval hit (the same shape
+    retrieval gives, so citations look alike everywhere)."""
     row = tier.rows[cid]
     md = row.meta
     return RetrievedChunk(

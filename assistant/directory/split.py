@@ -30,7 +30,8 @@ _CUE = re.compile(r"\b(confronta\w*|compar\w*|rispettivamente|respectively|entra
                   r"ciascun[oa]?|each|differenz\w*|difference)\b", re.IGNORECASE)
 _PLURAL = re.compile(r"\b(?!tra\b|fra\b|the\b)[a-zà-ù]{3,}[ies]$")
 _NOISE = re.compile(r"\b(confronta|confrontami|compare|rispettivamente|respectively|"
-                    r"entrambi|entrambe|both|sia)\b\s*", re.IGNORECASE)
+                    r"entrambi|entrambe|both|sia|differenz[ae] tra|differenz[ae] fra|"
+                    r"a confronto|vs\.?|versus)(?!\w)\s*", re.IGNORECASE)
 _MARK = "\u0000"
 
 
@@ -60,21 +61,56 @@ def _clean(question: str) -> str:
     return re.sub(r"\s{2,}", " ", q[:1].upper() + q[1:])
 
 
+# words a run of years may have between them: "2024 e 2025", "2024 vs Forum 2025",
+# "2024 e quante al 2026", "2024, 2025 e 2026"
+_GAP_WORDS = frozenset(
+    "e ed and o or vs vs. versus contro sia che quant quanti quante quanto quanta "
+    "a al alla allo all ai alle il la lo l i le gli nel nella nei nelle del della dell di "
+    "in the to at edizione edition rispetto compared with".split())
+_NAME_BEFORE = re.compile(rf"({_CAP})\s+$")
+
+
+def _gap_ok(gap: str) -> bool:
+    """Only joining words (and names) between two years of one run."""
+    if re.search(r"[?:;.!()]", gap) or len(gap.split()) > 6:
+        return False
+    toks = re.findall(r"[\w.]+", gap.replace("'", " "))
+    return all(t.lower() in _GAP_WORDS or t[:1].isupper() for t in toks)
+
+
 def by_years(question: str) -> list[Part] | None:
-    """Two or more years joined by "e", "," or "sia": one question per year."""
+    """Two or more years joined by "e", "," "vs" or "sia": one question per year. A
+    year with its own name ("VITALIA Accelerate 2025 e il Landing Program 2026")
+    makes a part named by both; a bare year takes the first item's name."""
     ms = list(_YEAR.finditer(question))
     if len({m.group() for m in ms}) < 2:
         return None
     run = [ms[0]]
     for m in ms[1:]:
-        if _JOIN.match(question[run[-1].end():m.start()]):
+        if _gap_ok(question[run[-1].end():m.start()]):
             run.append(m)
         elif len(run) < 2:
             run = [m]
-    if len(run) < 2:
+    if len(run) < 2 or len({m.group() for m in run}) < 2:
         return None
-    head, tail = question[:run[0].start()], question[run[-1].end():]
-    return [Part(m.group(), _clean(f"{head}{m.group()}{tail}")) for m in run]
+    names = [_NAME_BEFORE.search(question[:m.start()]) for m in run]
+    own = [_NOISE.sub("", n.group(1)).strip() if n and (i == 0 or n.start() > run[i - 1].end())
+           else "" for i, n in enumerate(names)]
+    distinct = {fold_name(o) for o in own if o}
+    first = names[0]
+    start = first.start(1) if first and own[0] and len(distinct) > 1 else run[0].start()
+    head, tail = question[:start], question[run[-1].end():]
+    parts = []
+    for m, name in zip(run, own, strict=True):
+        label = f"{name} {m.group()}" if name and len(distinct) > 1 else m.group()
+        body = label if len(distinct) > 1 and name else (
+            f"{own[0]} {m.group()}" if start != run[0].start() else m.group())
+        parts.append(Part(label, _clean(f"{head}{body}{tail}")))
+    return parts
+
+
+def fold_name(name: str) -> str:
+    return re.sub(r"\s+", " ", name.lower()).strip()
 
 
 def _head_words(item: str) -> str:

@@ -16,7 +16,7 @@ from assistant.models import REGIONS
 from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import CONDENSE_PROMPT
-from assistant.text import analyze, fold, words
+from assistant.text import analyze, detect_language, fold, words
 
 # how a question names a region: the official names, and the halves of Trentino-Alto Adige
 _REGION_NAMES = (*REGIONS, "Trentino", "Alto Adige")
@@ -62,13 +62,22 @@ def rewrite(question: str, history: Sequence[Message], keep_question_words: bool
     folded = fold(question)
     replaces_place = any(re.search(rf"(?<!\w){re.escape(fold(r))}(?!\w)", folded)
                          for r in _REGION_NAMES)  # "più alto" names no region
-    carried = [w for w in words(prev_user)
-               if fold(w) not in q_words and analyze(w)
-               and (keep_question_words or not set(analyze(w)) <= QUESTION_TERMS)
+    plang = detect_language(prev_user, default="it")
+    # a capitalised word inside the turn is part of a name ("Casa Attiva"), kept even
+    # when it looks like a question word; the rest is read in the turn's language
+    carried = [w for i, w in enumerate(words(prev_user))
+               if fold(w) not in q_words and analyze(w, plang)
+               and (keep_question_words or (i > 0 and w[:1].isupper())
+                    or not set(analyze(w, plang)) <= QUESTION_TERMS)
                and not (replaces_place and fold(w) in _REGION_WORDS)]
     earlier = _earlier_subject(history) if not _own_names(prev_user) else []
-    extra = " ".join(dict.fromkeys(
-        carried + earlier + _subject(question, prev_bot, replaces_place)))
+    # the subject the user named ("il Silver Economy Summit") is surer than the names
+    # of the answer, which may have quoted a neighbouring passage; the answer's names
+    # count when the user named none, or when the follow-up points at its list
+    listed = bool(_LIST_REF.search(question))
+    subject = (_subject(question, prev_bot, replaces_place)
+               if listed or not (_own_names(prev_user) or earlier) else [])
+    extra = " ".join(dict.fromkeys(carried + earlier + subject))
     return f"{question.strip()} {extra}".strip()
 
 
@@ -89,16 +98,26 @@ def _own_names(question: str) -> list[str]:
         _CODE.findall(question)
 
 
+def answer_names(answer: str) -> list[str]:
+    """The names and codes an answer mentions, in order, citation markers left out."""
+    text = re.sub(r"\[\d+\]", "", answer)
+    found = [n.strip() for n in _NAME.findall(text) if len(n.strip()) > 3
+             and not set(analyze(n)) <= QUESTION_TERMS]  # "Sono", "Il" open a sentence
+    return list(dict.fromkeys(found + _CODE.findall(text)))
+
+
+def refers_to_list(question: str) -> bool:
+    """"quali di questi", "which of them": the question is about a listed answer."""
+    return bool(_LIST_REF.search(question))
+
+
 def _subject(question: str, prev_bot: str, replaces_place: bool) -> list[str]:
     """Names and codes of the previous answer that the follow-up is about: all of them
     when it refers to a listed answer ("quali di questi ..."), else the first three when
     it has a pronoun or names no subject of its own ("Quanto costa?")."""
     if replaces_place or not prev_bot:
         return []
-    text = re.sub(r"\[\d+\]", "", prev_bot)
-    found = [n.strip() for n in _NAME.findall(text) if len(n.strip()) > 3
-             and not set(analyze(n)) <= QUESTION_TERMS]  # "Sono", "Il" open a sentence
-    names = list(dict.fromkeys(found + _CODE.findall(text)))
+    names = answer_names(prev_bot)
     if _LIST_REF.search(question) and len(names) >= 3:
         return names[:MAX_LIST_NAMES]
     if _PRONOUN.search(question) or not _own_names(question):

@@ -7,7 +7,6 @@ import pytest
 from assistant.directory.answer import compose
 from assistant.directory.mentions import MentionFinder, events_of, pick_documents, short_forms
 from assistant.directory.numbers import italian_number, normalise_numbers
-from assistant.directory.pick import _table_rows
 from assistant.directory.query import DirectoryQuery, parse
 from assistant.directory.split import split
 from assistant.directory.table import MemberFilter, MemberRow
@@ -139,9 +138,3 @@ def test_took_part_needs_members_as_subject() -> None:
 def test_plural_head_splits_two_names() -> None:
     parts = split("Quanto hanno ricevuto i progetti SmartRehab e DialiSense?")
     assert parts is not None and [p.label for p in parts] == ["SmartRehab", "DialiSense"]
-
-
-def test_table_rows_read_as_sentences() -> None:
-    rows = _table_rows(["| Progetto | Contributo |", "|---|---|", "| VascuLab | 150.000 € |",
-                        "Testo."])
-    assert rows[0].endswith("Progetto: VascuLab; Contributo: 150.000 €.") and rows[1] == "Testo."
