@@ -59,9 +59,16 @@ def label_terms(label: str) -> list[str]:
 def _names(terms: Sequence[str], text: str, date: str = "") -> bool:
     """Every term of the label occurs in ``text``, up to its ending ("indagini",
     "Indagine"); a year also as the date's year."""
-    toks = {fold(w)[:STEM] for w in words(text)}
-    return bool(terms) and all(t[:STEM] in toks or (_YEAR.match(t) and date.startswith(t))
+    toks = {_key(w) for w in words(text)}
+    return bool(terms) and all(_key(t) in toks or (_YEAR.match(t) and date.startswith(t))
                                for t in terms)
+
+
+def _key(word: str) -> str:
+    """A word up to its ending: the first :data:`STEM` letters without the final
+    vowels ("Fiera"/"fiere", "indagine"/"indagini" share one key)."""
+    key = fold(word)[:STEM]
+    return key.rstrip("aeiou") if len(key) > 3 and not key.isdigit() else key
 
 
 def about(sentence: str, chunk: RetrievedChunk, own: Sequence[str],
