@@ -14,8 +14,9 @@ mkdir "$work/src"
 tar --exclude=./.venv --exclude=./build --exclude=./index --exclude='*.egg-info' \
     --exclude=./.git -cf - . | tar -xf - -C "$work/src"
 "$work/venv/bin/python" -m pip install -q "$work/src"
-# one top-level package: the wheel's top_level.txt is `assistant` alone (no ui, no evals)
-"$work/venv/bin/python" - <<'PY'
+# one top-level package: the wheel's top_level.txt is `assistant` alone (no ui, no evals);
+# -I keeps the checkout (and its editable install's egg-info) off the path
+"$work/venv/bin/python" -I - <<'PY'
 from importlib.metadata import distribution
 top = sorted({f.parts[0] for f in distribution("assistant").files or []
               if f.suffix == ".py" and f.parts[0] not in ("..",)})
