@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from assistant.directory.mentions import short_forms
 from assistant.directory.partanswer import scored_sentences
-from assistant.directory.service import tier_passage
 from assistant.models import Answer, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import validate
@@ -92,7 +91,7 @@ def source_passages(answerer: Answerer, names: Sequence[Listed],
                 i for i, n in enumerate(names) if n.pattern.search(text))
     need = max(MIN_LISTED, len(names) // 2)
     docs = {d for d, found in seen.items() if len(found) >= need}
-    return [tier_passage(tier, cid) for cid, row in sorted(tier.rows.items(),
+    return [tier.passage(cid) for cid, row in sorted(tier.rows.items(),
             key=lambda kv: (kv[1].doc_id, kv[1].start)) if row.doc_id in docs]
 
 

@@ -22,7 +22,6 @@ from assistant.directory.vocab import CITY_FORMS, SECTOR_FORMS
 from assistant.models import Answer, Caller, Filters, RetrievedChunk
 from assistant.rag.condense import Message, rewrite
 from assistant.rag.llm import LLM
-from assistant.stores.lexical import LexicalTier
 
 if TYPE_CHECKING:
     from assistant.ingest.index import Index
@@ -64,14 +63,14 @@ class Directory:
 
     def passage(self, visibilities: Sequence[str], chunk_id: str) -> RetrievedChunk:
         """One indexed passage from the caller's lexical tier, shaped like a retrieval hit."""
-        return tier_passage(self.index.lexical.tier(tuple(visibilities)), chunk_id)
+        return self.index.lexical.tier(tuple(visibilities)).passage(chunk_id)
 
     def doc_passages(self, doc_id: str, visibilities: Sequence[str]) -> list[RetrievedChunk]:
         """Every passage of one document the caller may see, in document order."""
         tier = self.index.lexical.tier(tuple(visibilities))
         cids = sorted((cid for cid, row in tier.rows.items() if row.doc_id == doc_id),
                       key=lambda cid: tier.rows[cid].start)
-        return [tier_passage(tier, cid) for cid in cids]
+        return [tier.passage(cid) for cid in cids]
 
     def _parse(self, question: str, caller: Caller) -> DirectoryQuery | None:
         vis = caller.visibilities
@@ -121,20 +120,7 @@ class Directory:
             if row.doc_id in missing and (row.doc_id not in first
                                           or row.start < tier.rows[first[row.doc_id]].start):
                 first[row.doc_id] = cid
-        return {doc_id: tier_passage(tier, cid) for doc_id, cid in first.items()}
-
-
-def tier_passage(tier: LexicalTier, cid: str) -> RetrievedChunk:
-    """One passage of a lexical tier shaped like a retrieval hit (the same shape
-    retrieval gives, so citations look alike everywhere)."""
-    row = tier.rows[cid]
-    md = row.meta
-    return RetrievedChunk(
-        chunk_id=cid, doc_id=row.doc_id, doc_type=md.get("doc_type", "member"),
-        title=md.get("title", ""), url=md.get("url", ""), text=row.text, start=row.start,
-        end=row.end, score=1.0,
-        metadata={k: v for k, v in md.items() if k not in ("title", "url")}
-        | {"lang": row.lang, "visibility": row.visibility})
+        return {doc_id: tier.passage(cid) for doc_id, cid in first.items()}
 
 
 def _member_compatible(filters: Filters) -> bool:

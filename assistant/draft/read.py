@@ -92,13 +92,7 @@ def event_passages(retriever: Retriever, visibilities: Sequence[str], topic: str
             continue
         text = fold(extract.clean(r.text))
         if any(n in text for n in names):
-            md = r.meta
-            found[r.doc_id] = RetrievedChunk(
-                chunk_id=r.chunk_id, doc_id=r.doc_id, doc_type=md.get("doc_type", "article"),
-                title=md.get("title", ""), url=md.get("url", ""), text=r.text, start=r.start,
-                end=r.end, score=score, lexical=0.0, dense=dense,
-                metadata={k: v for k, v in md.items() if k not in ("title", "url")}
-                | {"lang": r.lang, "visibility": r.visibility})
+            found[r.doc_id] = tier.passage(r.chunk_id, score, 0.0, dense)
     recent = sorted(found.values(), key=lambda c: str(c.metadata.get("date") or ""),
                     reverse=True)
     return recent[:EVENT_DOCS]

@@ -24,7 +24,6 @@ from assistant.models import Filters, RetrievedChunk
 from assistant.protocols import Embedder
 from assistant.settings import Settings
 from assistant.stores.lexical import LexicalIndex, LexicalTier, tier_key
-from assistant.stores.manifest import ChunkRow
 from assistant.stores.vector import VectorStore, sentence_chunk_id
 from assistant.text import LANGS, analyze, detect_language, sentence_spans
 
@@ -209,13 +208,6 @@ class Retriever:
     @staticmethod
     def _result(tier: LexicalTier, cid: str, score: float, lex: float,
                 dense: float) -> RetrievedChunk | None:
-        row: ChunkRow | None = tier.rows.get(cid)
-        if row is None:  # vector written after this tier was loaded; next refresh has it
+        if cid not in tier.rows:  # vector written after this tier was loaded; next refresh has it
             return None
-        md = row.meta
-        return RetrievedChunk(
-            chunk_id=cid, doc_id=row.doc_id, doc_type=md.get("doc_type", "article"),
-            title=md.get("title", ""), url=md.get("url", ""), text=row.text, start=row.start,
-            end=row.end, score=score, lexical=lex, dense=dense,
-            metadata={k: v for k, v in md.items() if k not in ("title", "url")}
-            | {"lang": row.lang, "visibility": row.visibility})
+        return tier.passage(cid, score, lex, dense)

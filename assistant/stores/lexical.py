@@ -22,7 +22,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from assistant.models import VISIBILITIES, Filters
+from assistant.models import VISIBILITIES, Filters, RetrievedChunk
 from assistant.stores.filtering import date_int
 from assistant.stores.manifest import ChunkRow, ManifestStore
 
@@ -126,6 +126,19 @@ class LexicalTier:
         """The language most chunks are written in ("" for an empty tier)."""
         langs = Counter(r.lang for r in self.rows.values())
         return langs.most_common(1)[0][0] if langs else ""
+
+    def passage(self, chunk_id: str, score: float = 1.0, lexical: float = 0.0,
+                dense: float = 0.0) -> RetrievedChunk:
+        """One chunk of this tier shaped as a retrieval hit, with the given scores:
+        retrieval, the directory and briefs all cite passages of this one shape."""
+        row = self.rows[chunk_id]
+        md = row.meta
+        return RetrievedChunk(
+            chunk_id=chunk_id, doc_id=row.doc_id, doc_type=md.get("doc_type", "article"),
+            title=md.get("title", ""), url=md.get("url", ""), text=row.text, start=row.start,
+            end=row.end, score=score, lexical=lexical, dense=dense,
+            metadata={k: v for k, v in md.items() if k not in ("title", "url")}
+            | {"lang": row.lang, "visibility": row.visibility})
 
     def doc_freq(self, term: str) -> int:
         """Chunks containing a stemmed term."""

@@ -12,6 +12,7 @@ import pytest
 from assistant.draft import brief, intent, learned, rank, read
 from assistant.draft.extract import clean
 from assistant.models import Filters, RetrievedChunk
+from assistant.stores.lexical import LexicalTier
 from tests.draft.test_intent import chunk
 
 SUMMARY = """Torna il bando per i soci.
@@ -186,6 +187,8 @@ class _Tier:
 
     def allows(self, chunk_id: str, mask: set[str]) -> bool:
         return chunk_id in mask
+
+    passage = LexicalTier.passage  # the real one, over these rows
 
 
 def test_documents_naming_the_event_join_within_the_filters() -> None:
