@@ -285,8 +285,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="median answer length the second-sentence ratio must keep "
                     "(SQuAD training questions)")
     ap.add_argument("--near-miss-weight", type=float, default=0.0,
-                    help="total weight of the made-up near misses against a source's class "
-                    "(0: measured to cost more refusals of SQuAD negatives than it saves)")
+                    help="total weight of the made-up near misses in the fit, against a "
+                    "source's class (0: measured to cost more refusals of SQuAD negatives "
+                    "than it saves); the threshold's cost counts their false answers always")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     a = ap.parse_args(argv)
     random.seed(0)

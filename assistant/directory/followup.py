@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.directory.mentions import short_forms
-from assistant.directory.partanswer import scored_sentences
+from assistant.directory.partanswer import ASKED_WEIGHT, scored_sentences
 from assistant.models import Answer, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import validate
@@ -27,7 +27,6 @@ from assistant.text import analyze, fold
 
 K = 10  # passages retrieved for the follow-up
 DELTA = 1.5  # a name's best sentence may score this far below the best (log-odds)
-ASKED_WEIGHT = 3.0  # for a sentence holding every word the follow-up asks
 MIN_LISTED = 2  # a previous answer naming fewer things is not a list
 _LEAD = {"it": "Tra quelli citati nella risposta precedente:",
          "en": "Among those named in the previous answer:"}
@@ -123,13 +122,16 @@ def which_of_them(answerer: Answerer, messages: Sequence[Message], members: Sequ
     asked = _prefixes(question, lang) - {t[:6] for t in QUESTION_TERMS}
     if not scored or not asked:
         return None
+    # each sentence read once: its folded text (to find the names) and its share of
+    # the asked words; sentences sharing none are never quoted
+    read = [(fold(c.text), c.score + ASKED_WEIGHT * len(shared) / len(asked), c.text, chunk)
+            for c, chunk in scored if (shared := asked & _prefixes(c.text, lang))]
     best: list[tuple[float, str, str, RetrievedChunk]] = []
     for n in names:
         if n.pattern.search(subject):  # "Boston": what the list was about
             continue
-        hits = [(c.score + ASKED_WEIGHT * len(asked & _prefixes(c.text, lang)) / len(asked),
-                 c.text, chunk) for c, chunk in scored if n.pattern.search(fold(c.text))
-                and asked & _prefixes(c.text, lang)]
+        hits = [(score, text, chunk) for folded, score, text, chunk in read
+                if n.pattern.search(folded)]
         if hits:
             score, text, chunk = max(hits, key=lambda h: h[0])
             best.append((score, n.name, text, chunk))

@@ -36,8 +36,8 @@ YEAR_K = 4  # and with the part's year as a date filter
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 FIGURE_BONUS = 3.0  # in the model's score units (log-odds)
 _DIGITS = re.compile(r"(?<![\w-])\d[\d.,]*(?![\w-])")
-SIDE_WEIGHT = 4.0
-ASKED_WEIGHT = 3.0  # for a sentence holding every word the part asks  # per step of :func:`about`
+SIDE_WEIGHT = 4.0  # per step of :func:`about`
+ASKED_WEIGHT = 3.0  # for a sentence holding every word the part (or follow-up) asks
 _GENERIC = frozenset({"missione", "missioni", "mission", "missions", "bando", "bandi", "call",
                       "the", "del", "della", "di", "edizione", "edition"})
 

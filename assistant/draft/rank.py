@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from assistant.draft import extract, intent
@@ -158,7 +157,7 @@ def _novel(s: Scored, picks: Sequence[Scored], chosen: Sequence[tuple[Scored, in
     others = [*picks, *(o for o, _ in chosen)]
     # near-duplicates by their own words: the title's, shared by every sentence of a
     # document, would make two different facts of one story look alike
-    return not any(_jaccard(s.own, o.own) > 0.5 for o in others)
+    return not any(extractive.jaccard(s.own, o.own) > 0.5 for o in others)
 
 
 def lead_documents(topic: str, lang: str, want: intent.Intent,
@@ -169,6 +168,3 @@ def lead_documents(topic: str, lang: str, want: intent.Intent,
     return rank_documents(want, score_sentences(topic, lang, want, chunks), chunks,
                           topic)[:DEEPEN_DOCS]
 
-
-def _jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0

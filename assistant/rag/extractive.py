@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from bm25s.stopwords import STOPWORDS_EN
@@ -152,7 +153,7 @@ def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
 
 _ENTITY = re.compile(r"(?<![\w'])(?:\d{4}|[A-ZÀ-Þ][\w-]{2,})(?![\w'])")
 # capitalised in English questions without being names ("by March 2026")
-_CALENDAR = frozenset(
+CALENDAR = frozenset(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday".split())
 _QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|numero di|"
@@ -194,7 +195,7 @@ def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> 
     Decisive: at least half of the names missing, or every year missing. The
     first word is skipped (capitalised by position, not because it is a name).
     """
-    names, years, missing = entity_presence(question, chunks, _CALENDAR)
+    names, years, missing = entity_presence(question, chunks, CALENDAR)
     decisive = (names and len(missing & names) * 2 >= len(names)) or (
         years and years <= missing)
     return sorted(missing) if decisive else []
@@ -255,7 +256,7 @@ def _known_variant(name: str, have: set[str]) -> bool:
                               score_cutoff=limit) is not None
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     """Shared share of two term sets (near-duplicate sentences score high)."""
     return len(a & b) / len(a | b) if a and b else 0.0
 

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -101,7 +102,7 @@ class QuestionInfo:
     def total(self) -> float:
         return sum(self.idf.values()) or 1.0
 
-    @property
+    @cached_property
     def asked(self) -> dict[str, float]:
         """IDF weights of the attribute words ("fatturato", "scadenza", "costo"):
         lower-case content words, what is asked about the named subject."""

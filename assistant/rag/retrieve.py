@@ -137,7 +137,7 @@ class Retriever:
             hit = self._result(tier, cid, score, lex.get(cid, 0.0), dense.get(cid, 0.0))
             if hit is not None and cid not in cross:
                 results.append(hit)
-        for cid, score in fused:
+        for cid, score in (fused if cross else []):  # in fused order, after the others
             if cid in cross and (hit := self._result(tier, cid, score, lex.get(cid, 0.0),
                                                      dense[cid])):
                 results.append(hit)

@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.models import RetrievedChunk
 from assistant.rag.answer_model import AnswerModel
-from assistant.rag.extractive import Candidate, entity_presence, jaccard, quotable
+from assistant.rag.extractive import CALENDAR, Candidate, entity_presence, jaccard, quotable
 from assistant.rag.features import (
     FUTURE,
     SENTENCE_FEATURES,
@@ -36,10 +36,9 @@ MAX_WORDS = 70  # two sentences at most, and short ones
 _PAST_FACT = re.compile(r"\b(ha|hanno|sono stat[ie]|[eè] stat[oa]|si sono|si [eè]|were|was|"
                         r"has|have)\s+\w+", re.I)
 # capitalised words that are not names (a question word opens a clause, a month a date)
-_NOT_NAMES = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday what which who where when how "
-    "quale quali chi dove quando come cosa quanto quanti quante".split())
+_NOT_NAMES = CALENDAR | frozenset(
+    "what which who where when how quale quali chi dove quando come cosa quanto quanti "
+    "quante".split())
 
 
 @dataclass
@@ -62,7 +61,8 @@ def score_candidates(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
     out = Scored()
     flat = [d for row in (dense or []) for d in row]
     best_dense = max(flat, default=max((c.dense for c in chunks), default=0.0))
-    docs = document_contexts(q, chunks)
+    titles = [_title_terms(c) for c in chunks]
+    docs = document_contexts(q, chunks, titles)
     sentences = []
     for i, c in enumerate(chunks):
         for pos, (s, e) in enumerate(sentence_spans(c.text)):
@@ -70,11 +70,10 @@ def score_candidates(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
             if quotable(text, c.title):
                 sentences.append((i, pos, s, text, analyze(text, c.metadata.get("lang", "it"))))
     local = local_weights(q, [set(terms) for *_, terms in sentences])
+    contexts = [t | set(analyze(str(c.metadata.get("section", "")), c.metadata.get("lang", "it")))
+                for c, t in zip(chunks, titles, strict=True)]
     for i, pos, s, text, terms in sentences:
-        c = chunks[i]
-        title_terms = _title_terms(c)
-        context = title_terms | set(analyze(str(c.metadata.get("section", "")),
-                                            c.metadata.get("lang", "it")))
+        c, title_terms, context = chunks[i], titles[i], contexts[i]
         d = dense[i][pos] if dense and pos < len(dense[i]) else c.dense
         row = sentence_features(
             q, text, terms, title_terms, context, passage_score=docs[i][1], rank=i,
@@ -118,9 +117,11 @@ def _title_terms(chunk: RetrievedChunk) -> set[str]:
     return set(analyze(chunk.title, lang)) | set(analyze(chunk.title, "it"))
 
 
-def document_contexts(q: QuestionInfo, chunks: Sequence[RetrievedChunk]
+def document_contexts(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
+                      titles: Sequence[set[str]] | None = None
                       ) -> list[tuple[DocContext, float]]:
-    """Per chunk: its document's context and the chunk's own normalised score.
+    """Per chunk: its document's context and the chunk's own normalised score
+    (``titles``: the chunks' analysed title terms, when the caller has them).
 
     Answers come from the most relevant document first: a passage of the document
     whose title and date name the question's subject (the 2024 forum in Rome)
@@ -131,10 +132,11 @@ def document_contexts(q: QuestionInfo, chunks: Sequence[RetrievedChunk]
     for c in chunks:
         best[c.doc_id] = max(best.get(c.doc_id, 0.0), c.score / top)
     total = q.total
-    titles = [sum(w for t, w in q.idf.items() if t in _title_terms(c)) / total for c in chunks]
-    top_title = max(titles, default=0.0)
+    titles = titles if titles is not None else [_title_terms(c) for c in chunks]
+    matches = [sum(w for t, w in q.idf.items() if t in terms) / total for terms in titles]
+    top_title = max(matches, default=0.0)
     out = []
-    for c, title in zip(chunks, titles, strict=True):
+    for c, title in zip(chunks, matches, strict=True):
         years = set(YEAR.findall(c.title)) | set(YEAR.findall(str(c.metadata.get("date", ""))[:4]))
         doc = DocContext(best[c.doc_id], bool(q.years & years),
                          bool(q.years) and bool(years) and not q.years & years,
