@@ -6,9 +6,10 @@ accent/apostrophe normalisation ("dell'Expo" -> "expo"), a light it/en detector.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_ITALIAN
@@ -104,3 +105,18 @@ def _trim(text: str, a: int, b: int) -> list[tuple[int, int]]:
         return []
     a2 = a + (len(seg) - len(seg.lstrip()))
     return [(a2, a2 + len(stripped))]
+
+
+@cache
+def _word_frequencies(lang: str) -> dict[str, float]:
+    import wordfreq  # lazy: the import plus one language's list take about half a second
+
+    return wordfreq.get_frequency_dict(lang, "best")
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str, lang: str) -> float:
+    """Zipf frequency of ``word`` in ``lang`` from wordfreq (0.0 when it has never
+    seen the word): how common a word is in the language at large, not in the corpus."""
+    f = _word_frequencies(lang).get(word.lower())
+    return round(math.log10(f) + 9, 2) if f else 0.0

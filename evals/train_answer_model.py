@@ -34,7 +34,8 @@ from assistant.rag.answer import Message, passes_checks
 from assistant.rag.answer_model import (
     MODEL_PATH,
     AnswerModel,
-    LinearModel,
+    HiddenLayer,
+    ScoreModel,
     identity,
     load_model,
     standardised,
@@ -57,7 +58,7 @@ def bootstrap(path: Path = MODEL_PATH) -> AnswerModel:
     """The shipped sentence scorer (or a neutral one) and a neutral answerability
     model: what the answerer needs to run while the features are collected."""
     try:
-        sentence = LinearModel.from_json(
+        sentence = ScoreModel.from_json(
             json.loads(path.read_text(encoding="utf-8"))["sentence"], SENTENCE_FEATURES)
     except (OSError, KeyError, ValueError):
         sentence = identity(SENTENCE_FEATURES)
@@ -187,7 +188,7 @@ def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale > 1e-9, scale, 1.0)
 
 
-def fit_listwise(lists: Lists, l2: float = 1e-3, steps: int = 400) -> LinearModel:
+def fit_listwise(lists: Lists, l2: float = 1e-3, steps: int = 400) -> ScoreModel:
     """Softmax over each question's sentences; the gold sentences' share is maximised
     (each list weighted: the demo corpus' few lists teach what SQuAD cannot, such as
     preferring the document whose title and date name the subject)."""
@@ -207,21 +208,41 @@ def fit_listwise(lists: Lists, l2: float = 1e-3, steps: int = 400) -> LinearMode
         m = 0.9 * m + 0.1 * g
         v = 0.999 * v + 0.001 * g * g
         w -= 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
-    return LinearModel(SENTENCE_FEATURES, mean, scale, w, 0.0)
+    return ScoreModel(SENTENCE_FEATURES, mean, scale, w, 0.0)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-2,
-                 steps: int = 2000) -> LinearModel:
-    """Weighted logistic regression by gradient descent on standardised features."""
+                 steps: int = 2000, hidden: int = 0, seed: int = 0) -> ScoreModel:
+    """Weighted logistic regression on standardised features, by Adam; with
+    ``hidden`` > 0 units, plus one ReLU layer (:class:`HiddenLayer`): answerability
+    depends on combinations that a linear score cannot express (measured on SQuAD-it
+    0:12, with the same features: 0.755 of negatives refused at 0.045 false refusals,
+    against 0.67 at 0.048 for the linear fit)."""
     mean, scale = standardise(x)
     z = standardised(x, mean, scale)
-    w, b = np.zeros(z.shape[1]), 0.0
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(z @ w + b)))
-        r = weight * (p - y) / weight.sum()
-        w -= 0.5 * (z.T @ r + l2 * w)
-        b -= 0.5 * r.sum()
-    return LinearModel(QUESTION_FEATURES, mean, scale, w, float(b))
+    rng = np.random.default_rng(seed)
+    d = z.shape[1]
+    params = [np.zeros(d), np.zeros(1), rng.normal(0, d ** -0.5, (d, hidden)),
+              np.zeros(hidden), rng.normal(0, max(hidden, 1) ** -0.5, hidden)]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    share = weight / weight.sum()
+    for t in range(1, steps + 1):
+        w, b, hw, hb, ho = params
+        pre = z @ hw + hb
+        act = np.maximum(pre, 0.0)
+        r = share * (1 / (1 + np.exp(-(z @ w + b[0] + act @ ho))) - y)
+        dh = np.outer(r, ho) * (pre > 0)
+        grads = [z.T @ r + l2 * w, np.array([r.sum()]), z.T @ dh + l2 * hw, dh.sum(0),
+                 act.T @ r + l2 * ho]
+        for i, g in enumerate(grads):
+            m, v = moments[i]
+            m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+            moments[i] = (m, v)
+            params[i] = params[i] - 0.01 * (m / (1 - 0.9**t)) / (
+                np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    w, b, hw, hb, ho = params
+    layer = HiddenLayer(hw, hb, ho) if hidden else None
+    return ScoreModel(QUESTION_FEATURES, mean, scale, w, float(b[0]), layer)
 
 
 def pick_threshold(p: np.ndarray, y: np.ndarray, src: np.ndarray, max_fr: float) -> float:
@@ -242,7 +263,7 @@ def pick_threshold(p: np.ndarray, y: np.ndarray, src: np.ndarray, max_fr: float)
     return max(best, 0.0)
 
 
-def pick_second_ratio(lists: Lists, model: LinearModel, max_words: float) -> float:
+def pick_second_ratio(lists: Lists, model: ScoreModel, max_words: float) -> float:
     """The lowest share ratio for quoting a runner-up sentence that keeps the median
     answer within ``max_words`` on the training questions: a second sentence often
     holds the asked fact, and it costs words."""
@@ -254,7 +275,8 @@ def pick_second_ratio(lists: Lists, model: LinearModel, max_words: float) -> flo
             s = model.score(x.tolist())
             p = np.exp(s - s.max())
             order = np.argsort(-p)
-            words = np.expm1(4 * x[:, length])  # the feature is log1p(words) / 4
+            # the feature is log1p(words) / 4; each quoted sentence adds its "[n]"
+            words = np.expm1(4 * x[:, length]) + 1
             n = words[order[0]]
             if len(order) > 1 and p[order[1]] >= ratio * p[order[0]] and (
                     n + words[order[1]] <= MAX_WORDS):
@@ -267,7 +289,7 @@ def pick_second_ratio(lists: Lists, model: LinearModel, max_words: float) -> flo
     return round(best, 2)
 
 
-def accuracy(lists: Lists, model: LinearModel) -> float:
+def accuracy(lists: Lists, model: ScoreModel) -> float:
     return float(np.mean([y[int(np.argmax(model.score(x.tolist())))] for x, y, _ in lists]))
 
 
@@ -282,12 +304,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--demo-weight", type=float, default=2.0,
                     help="weight of a demo-corpus sentence list against a SQuAD one")
     ap.add_argument("--max-median-words", type=float, default=35.0,
-                    help="median answer length the second-sentence ratio must keep "
-                    "(SQuAD training questions)")
+                    help="median answer length, citation markers included, that the "
+                    "second-sentence ratio must keep on the SQuAD training questions (five "
+                    "words under the benchmark's 40: measured on articles 0:12, answers "
+                    "run about five words longer than this estimate)")
     ap.add_argument("--near-miss-weight", type=float, default=0.0,
                     help="total weight of the made-up near misses in the fit, against a "
                     "source's class (0: measured to cost more refusals of SQuAD negatives "
                     "than it saves); the threshold's cost counts their false answers always")
+    ap.add_argument("--hidden", type=int, default=8,
+                    help="hidden units of the answerability model (0: logistic regression)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     a = ap.parse_args(argv)
     random.seed(0)
@@ -316,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             sel = (src == s) & (y == c)
             if sel.any():
                 weight[sel] = (a.near_miss_weight if s == 2 else 1.0) / sel.sum()
-    answerable = fit_logistic(x, y, weight)
+    answerable = fit_logistic(x, y, weight, hidden=a.hidden)
     # a question the checks refuse is refused whatever its probability
     p = np.where(checks, 1 / (1 + np.exp(-answerable.score(x.tolist()))), -1.0)
     threshold = pick_threshold(p, y, src, a.max_false_refusals)

@@ -7,9 +7,9 @@ about half a second), and every lookup is cached.
 
 from __future__ import annotations
 
-import math
 import re
-from functools import cache, lru_cache
+
+from assistant.text import zipf
 
 CANDIDATE_MAX_ZIPF = 2.5  # a token at least this frequent is a word: never split
 SEEN_ZIPF = 1.0  # wordfreq's "large" lists stop at ~1.0: below it a token is unseen
@@ -61,20 +61,6 @@ SUFFIXES = _set(
     "tore tori trice oide oidi ness less ment ship able ible ling vano vamo vate remo "
     "rete resti rono temi tela telo abile abili mento menti")
 _S_CONSONANT = re.compile(r"s[^aeiouàèéìòù]", re.IGNORECASE)
-
-
-@cache
-def _freqs(lang: str) -> dict[str, float]:
-    import wordfreq  # lazy: see the module docstring
-
-    return wordfreq.get_frequency_dict(lang, "best")
-
-
-@lru_cache(maxsize=200_000)
-def zipf(word: str, lang: str) -> float:
-    """Zipf frequency of ``word`` in ``lang`` (0.0 when wordfreq has not seen it)."""
-    f = _freqs(lang).get(word.lower())
-    return round(math.log10(f) + 9, 2) if f else 0.0
 
 
 def known_any(word: str) -> float:

@@ -19,7 +19,7 @@ from assistant.models import Answer, Citation, Filters, RetrievedChunk
 from assistant.rag import extractive, selection
 from assistant.rag.answer_model import AnswerModel, load_model
 from assistant.rag.citations import CitationRewriter, validate
-from assistant.rag.condense import Message, condense
+from assistant.rag.condense import Message, asked_with_subject, condense
 from assistant.rag.features import QuestionInfo, analyse_question, split_codes
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import (
@@ -80,13 +80,20 @@ class Answerer:
         query = condense(question, list(messages[:-1]), self.llm)
         t1 = time.perf_counter()
         tier = self.retriever.lexical.tier(tuple(visibilities))
-        q = analyse_question(query, lang, tier.idf, tier.doc_freq, lambda: tier.vocabulary)
+        # a follow-up searches with the earlier turns' words, but what it asks (and the
+        # sentence that answers it) is in its own words and the carried subject
+        previous = next((m.content for m in reversed(messages[:-1]) if m.role == "assistant"),
+                        None)
+        asked = asked_with_subject(question, query, previous)
+        q = analyse_question(asked, lang, tier.idf, tier.doc_freq, lambda: tier.vocabulary,
+                             own=question)
         # codes written without their hyphen and typos are searched as the corpus spells them
         search = " ".join([split_codes(query), *q.fuzzy.values()])
         chunks = self.retriever.retrieve(search, visibilities, self.settings.top_k, filters)
         t2 = time.perf_counter()
-        dense = self.retriever.sentence_similarity(query, chunks) if chunks else []
-        scored = selection.score_candidates(q, chunks, dense, self.model)
+        dense = self.retriever.sentence_similarity(asked, chunks) if chunks else []
+        scored = selection.on_asked_years(
+            selection.score_candidates(q, chunks, dense, self.model), query, chunks)
         chosen = selection.select(scored, self.model)
         known = lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy  # noqa: E731
         row = selection.answerability_row(q, scored, chunks, known)

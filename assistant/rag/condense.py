@@ -16,7 +16,7 @@ from assistant.models import REGIONS
 from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import CONDENSE_PROMPT
-from assistant.text import analyze, detect_language, fold, words
+from assistant.text import analyze, detect_language, fold, words, zipf
 
 # how a question names a region: the official names, and the halves of Trentino-Alto Adige
 _REGION_NAMES = (*REGIONS, "Trentino", "Alto Adige")
@@ -31,6 +31,7 @@ _LIST_REF = re.compile(r"\b(questi|queste|di loro|tra loro|fra loro|loro|they|th
                        r"those)\b", re.IGNORECASE)
 _CODE = re.compile(r"\b[A-Z]{2,}[\w]*-\d+\b|\b[A-Z]+-\d+[A-Z]*\b")
 MAX_LIST_NAMES = 12
+COMMON = 2.5  # Zipf frequency (wordfreq) from which a lower-case word is a word, not a name
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+(?:\s+(?:[A-ZÀ-Þ][\w'’-]+|di|del|della|de|per|e)){0,5}"
                    r"\s*(?:S\.p\.A\.|S\.r\.l\.)?")
@@ -78,7 +79,39 @@ def rewrite(question: str, history: Sequence[Message], keep_question_words: bool
     subject = (_subject(question, prev_bot, replaces_place)
                if listed or not (_own_names(prev_user) or earlier) else [])
     extra = " ".join(dict.fromkeys(carried + earlier + subject))
-    return f"{question.strip()} {extra}".strip()
+    moved = shift_years(question, extra)
+    head = without_relative_edition(question) if moved != extra else question.strip()
+    return f"{head} {moved}".strip()
+
+
+_ARTICLE = r"(?:\b(?:l|dell|nell|all|sull|dall)['’]|\b(?:la|della|nella|alla|sulla|dalla|the)\s+)?"
+_EARLIER_EDITION = re.compile(
+    _ARTICLE + r"\b(edizion[ei] precedent[ei]|anno precedente|anno prima|anno scorso|"
+    r"previous (edition|year)|year before|last year|prior (edition|year))\b", re.I)
+_LATER_EDITION = re.compile(
+    _ARTICLE + r"\b(edizion[ei] successiv[ae]|prossima edizione|anno successivo|anno dopo|"
+    r"next (edition|year)|following (edition|year)|year after)\b", re.I)
+
+
+def without_relative_edition(question: str) -> str:
+    """The question without "l'edizione precedente" / "the next edition": once the
+    carried years are moved, those words are no longer what to match (a sentence
+    comparing a figure with "l'edizione precedente" is not about that edition)."""
+    cut = _LATER_EDITION.sub("", _EARLIER_EDITION.sub("", question))
+    return re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", cut)).strip()
+
+
+def shift_years(question: str, carried: str) -> str:
+    """The carried words with their years moved when the follow-up asks about the
+    edition before or after ("E l'edizione precedente?" after the Forum 2025: the
+    Forum 2024). Editions are yearly or every other year (the calls of 2024 and
+    2026), so both are searched: "2024 2023". Without such words, or without a
+    carried year, unchanged."""
+    step = -1 if _EARLIER_EDITION.search(question) else (
+        1 if _LATER_EDITION.search(question) else 0)
+    if not step or _YEAR.search(question):
+        return carried
+    return _YEAR.sub(lambda m: f"{int(m.group()) + step} {int(m.group()) + 2 * step}", carried)
 
 
 def _earlier_subject(history: Sequence[Message]) -> list[str]:
@@ -123,6 +156,33 @@ def _subject(question: str, prev_bot: str, replaces_place: bool) -> list[str]:
     if _PRONOUN.search(question) or not _own_names(question):
         return names[:3]
     return []
+
+
+def asked_with_subject(question: str, query: str, previous_answer: str | None = None) -> str:
+    """What a rewritten follow-up asks, for choosing the answer sentence: the user's own
+    words plus the subject carried from earlier turns, without what the earlier
+    question asked.
+
+    "Quanto contributo ha ricevuto?" after "Chi sono i partner del progetto VascuLab?"
+    is searched with all of them (they find the document), but a sentence about the
+    partners must not win for sharing "partner". A carried word stays when it names
+    something (capitalised, with a digit, or not a common word of the language, like
+    "vitalhome" typed in lower case) or when the previous answer repeats it: the
+    answer restates the topic ("dodici borse di dottorato industriale"), not what was
+    asked. Without a previous answer every carried word stays. A query that is not
+    such a rewrite (no history, or an LLM's condensed question) is returned as it is.
+    """
+    question = question.strip()
+    if not query.startswith(question):  # the edition words cut by the rewrite
+        question = without_relative_edition(question)
+    if previous_answer is None or query == question or not query.startswith(question):
+        return query
+    lang = detect_language(question, default=detect_language(query))
+    topic = set(analyze(previous_answer, lang))
+    carried = [w for w in words(query[len(question):])
+               if w[:1].isupper() or any(ch.isdigit() for ch in w)
+               or zipf(w, lang) < COMMON or set(analyze(w, lang)) & topic]
+    return " ".join([question, *carried])
 
 
 def condense(question: str, history: Sequence[Message], llm: LLM | None) -> str:

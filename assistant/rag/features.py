@@ -14,21 +14,22 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from assistant.rag.extractive import MONTHS, NUMBER
-from assistant.text import analyze, fold, words
+from assistant.text import analyze, fold, words, zipf
 
 SENTENCE_FEATURES = (
     "overlap", "own", "focus", "title", "bigram", "novelty", "passage_score", "passage_rank",
     "position", "same_lang", "dense", "dense_rel", "asks_number_has", "asks_number_lacks",
     "asks_date_has", "asks_who_has", "asks_where_has", "other_year", "future", "length",
     "doc_score", "doc_year_match", "doc_year_other", "title_rel", "attr_lacks", "local_focus",
-    "rarest_hit",
+    "rarest_hit", "doc_recency",
 )
 QUESTION_FEATURES = (
     "best", "margin", "coverage", "top_dense", "dense_spread", "unknown", "missing_names",
@@ -69,12 +70,14 @@ _EN_STOP = frozenset(
 class DocContext:
     """What a sentence's document says about the question, beyond the sentence: how
     well its best passage ranked, whether its date or title names an asked year,
-    and how its title's match compares with the best title among the passages."""
+    how its title's match compares with the best title among the passages, and how
+    recent it is among them (a later article updates a figure: "finora", "so far")."""
 
     score: float  # the best normalised passage score of the document
     year_match: bool  # the question names a year the document's date or title has
     year_other: bool  # the question names years; the document's are all others
     title_rel: float  # title match minus the best title match of the passages
+    recency: float = 0.5  # the document's date among the passages' dates: 0 oldest, 1 newest
 
 
 @dataclass(frozen=True)
@@ -127,13 +130,18 @@ def question_terms(question: str, lang: str) -> list[str]:
 
 
 def correct_terms(terms: Iterable[str], df: Callable[[str], int],
-                  vocabulary: Callable[[], list[str]]) -> dict[str, str]:
+                  vocabulary: Callable[[], list[str]],
+                  words_of_language: AbstractSet[str] = frozenset()) -> dict[str, str]:
     """Terms absent from the corpus mapped to the closest corpus term (a typo, an
-    accent, a variant spelling), when one is within edit distance 1-2."""
+    accent, a variant spelling), when one is within edit distance 1-2.
+
+    A term in ``words_of_language`` (the stem of a common word of the question's
+    language) is not a typo: "contanti" (cash) is not "contatti" (contacts), and
+    reading it as one would answer about something else."""
     out: dict[str, str] = {}
     vocab: list[str] | None = None
     for t in terms:
-        if df(t) or len(t) < 4 or t.isdigit():
+        if df(t) or len(t) < 4 or t.isdigit() or t in words_of_language:
             continue
         vocab = vocab if vocab is not None else vocabulary()
         limit = 1 if len(t) < 7 else 2
@@ -144,15 +152,46 @@ def correct_terms(terms: Iterable[str], df: Callable[[str], int],
     return out
 
 
+COMMON_ZIPF = 2.5  # a word this frequent in the language (wordfreq) is no typo
+COGNATE_RATIO = 80  # Indel similarity of two stems that are one word in two languages
+
+
+def cognates(question_terms: Iterable[str], terms: Iterable[str]) -> list[str]:
+    """The question's terms that a text in the other language spells almost alike.
+
+    "contatti qualificati" and "qualified contacts" share no stem ("contatt" /
+    "contact"), yet a reader sees the same words; so do "pazienti" / "patients" and
+    "servizi" / "services". A stem of five letters or more, with the same first
+    letter and an Indel similarity of at least :data:`COGNATE_RATIO`, counts as
+    present. Only used across languages: within one, the stems already match."""
+    have = {t for t in terms if len(t) >= 5}
+    out = []
+    for t in question_terms:
+        if len(t) < 5 or t.isdigit() or t in have:
+            continue
+        if any(u[0] == t[0] and fuzz.ratio(t, u) >= COGNATE_RATIO for u in have):
+            out.append(t)
+    return out
+
+
 def analyse_question(question: str, lang: str, idf_of: Callable[[str], float],
                      df: Callable[[str], int] | None = None,
-                     vocabulary: Callable[[], list[str]] | None = None) -> QuestionInfo:
-    """Terms, IDF weights, asked attributes and years of ``question``."""
+                     vocabulary: Callable[[], list[str]] | None = None,
+                     own: str | None = None) -> QuestionInfo:
+    """Terms, IDF weights, asked attributes and years of ``question``.
+
+    ``own``: the user's own words when ``question`` is a follow-up rewritten with the
+    previous turn's subject. What is asked ("quanto contributo") comes from them
+    only; the carried words ("partner del progetto VascuLab") say what it is about,
+    and an attribute of the previous question ("partner", "scadenza") is not asked
+    again."""
     terms = question_terms(question, lang)
-    fuzzy = correct_terms(terms, df, vocabulary) if df and vocabulary else {}
+    common = {t for w in words(question) if zipf(w, lang) >= COMMON_ZIPF
+              for t in analyze(w, lang)}
+    fuzzy = correct_terms(terms, df, vocabulary, common) if df and vocabulary else {}
     terms = list(dict.fromkeys(fuzzy.get(t, t) for t in terms))
     idf = {t: idf_of(t) for t in terms}
-    lower = " ".join(w for w in words(question) if w[:1].islower())
+    lower = " ".join(w for w in words(own or question) if w[:1].islower())
     attr = set(analyze(lower, lang)) | (set(analyze(lower, "it")) if lang != "it" else set())
     attr = {fuzzy.get(t, t) for t in attr}
     bigrams = set(zip(terms, terms[1:], strict=False))
@@ -196,7 +235,7 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
         doc.score, float(doc.year_match), float(doc.year_other), doc.title_rel,
         1.0 - _share(q, tset, q.asked) if q.asked else 0.0,
         _share(q, tset | context, local.weights if local else q.idf),
-        float(bool(local and local.rarest & tset)),
+        float(bool(local and local.rarest & tset)), doc.recency,
     ]
 
 

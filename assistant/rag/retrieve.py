@@ -71,19 +71,29 @@ def fuse(lexical: dict[str, float], dense: dict[str, float],
 
 
 def _cross_language(tier: LexicalTier, lang: str, fused: list[tuple[str, float]],
-                    dense: dict[str, float], k: int) -> set[str]:
-    """Chunks in the content's main language kept for a question in another one.
+                    dense: dict[str, float], k: int,
+                    lexical: dict[str, float] | None = None) -> set[str]:
+    """Chunks in another language than the question's, kept among the top ``k``.
 
     An English question about Italian content matches English pages on every word
     and Italian ones only on names and figures, so BM25 buries the Italian passage
     that answers it; its meaning still matches. The best :data:`CROSS_LANGUAGE`
     main-language chunks by dense score alone, when the fused top ``k`` lacks them,
-    take the last places; the answer model then weighs them like any other.
+    take the last places. The other way round, an Italian question about the few
+    English pages ("quanti incontri a Boston?") loses to Italian pages that share its
+    words but not its subject; the best other-language chunk in fused order that
+    shares a word with the question (``lexical``: its BM25 score, a name such as
+    "Boston" at least) takes the last place when none made the top ``k``. The answer
+    model then weighs them like any other passage.
     """
     main = tier.main_language
-    if not main or lang == main or not dense or k <= CROSS_LANGUAGE:
+    if not main or not dense or k <= CROSS_LANGUAGE:
         return set()
     top = {cid for cid, _ in fused[:k]}
+    if lang == main:
+        other = [cid for cid, _ in fused if (lexical or {}).get(cid, 0.0) > 0
+                 and tier.rows.get(cid) is not None and tier.rows[cid].lang != main]
+        return set() if not other or other[0] in top else {other[0]}
     ranked = sorted((c for c in dense if tier.rows.get(c) is not None
                      and tier.rows[c].lang == main), key=lambda c: -dense[c])
     return {c for c in ranked[:CROSS_LANGUAGE] if c not in top}
@@ -129,7 +139,7 @@ class Retriever:
         dense = self._dense(tier, qvec, vis, n, filters) if tier.ids else {}
         t3 = time.perf_counter()
         fused = fuse(lex, dense, self.settings.dense_weight)
-        cross = _cross_language(tier, lang, fused, dense, k)
+        cross = _cross_language(tier, lang, fused, dense, k, lex)
         results: list[RetrievedChunk] = []
         for cid, score in fused:
             if len(results) == k - len(cross):
@@ -139,7 +149,7 @@ class Retriever:
                 results.append(hit)
         for cid, score in (fused if cross else []):  # in fused order, after the others
             if cid in cross and (hit := self._result(tier, cid, score, lex.get(cid, 0.0),
-                                                     dense[cid])):
+                                                     dense.get(cid, 0.0))):
                 results.append(hit)
         timings = {"lexical_ms": (t1 - t0) * 1e3, "embed_ms": (t2 - t1) * 1e3,
                    "dense_ms": (t3 - t2) * 1e3, "retrieve_ms": (time.perf_counter() - t0) * 1e3}

@@ -19,7 +19,14 @@ import numpy as np
 
 from assistant.models import RetrievedChunk
 from assistant.rag.answer_model import AnswerModel
-from assistant.rag.extractive import CALENDAR, Candidate, entity_presence, jaccard, quotable
+from assistant.rag.extractive import (
+    CALENDAR,
+    Candidate,
+    about_other_years,
+    entity_presence,
+    jaccard,
+    quotable,
+)
 from assistant.rag.features import (
     FUTURE,
     SENTENCE_FEATURES,
@@ -27,6 +34,7 @@ from assistant.rag.features import (
     DocContext,
     LocalTerms,
     QuestionInfo,
+    cognates,
     question_features,
     sentence_features,
 )
@@ -61,14 +69,20 @@ def score_candidates(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
     out = Scored()
     flat = [d for row in (dense or []) for d in row]
     best_dense = max(flat, default=max((c.dense for c in chunks), default=0.0))
+    other = [c.metadata.get("lang", "it") != q.lang for c in chunks]
     titles = [_title_terms(c) for c in chunks]
+    titles = [t | set(cognates(q.terms, t)) if o else t for t, o in zip(titles, other,
+                                                                       strict=True)]
     docs = document_contexts(q, chunks, titles)
     sentences = []
     for i, c in enumerate(chunks):
         for pos, (s, e) in enumerate(sentence_spans(c.text)):
             text = c.text[s:e].strip()
             if quotable(text, c.title):
-                sentences.append((i, pos, s, text, analyze(text, c.metadata.get("lang", "it"))))
+                terms = analyze(text, c.metadata.get("lang", "it"))
+                # a page in the other language: its near-identical words count too
+                terms += cognates(q.terms, terms) if other[i] else []
+                sentences.append((i, pos, s, text, terms))
     local = local_weights(q, [set(terms) for *_, terms in sentences])
     contexts = [t | set(analyze(str(c.metadata.get("section", "")), c.metadata.get("lang", "it")))
                 for c, t in zip(chunks, titles, strict=True)]
@@ -135,14 +149,22 @@ def document_contexts(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
     titles = titles if titles is not None else [_title_terms(c) for c in chunks]
     matches = [sum(w for t, w in q.idf.items() if t in terms) / total for terms in titles]
     top_title = max(matches, default=0.0)
+    dates = sorted({_date(c) for c in chunks} - {""})
     out = []
     for c, title in zip(chunks, matches, strict=True):
-        years = set(YEAR.findall(c.title)) | set(YEAR.findall(str(c.metadata.get("date", ""))[:4]))
+        years = set(YEAR.findall(c.title)) | set(YEAR.findall(_date(c)[:4]))
+        recency = dates.index(_date(c)) / (len(dates) - 1) if (
+            len(dates) > 1 and _date(c)) else 0.5
         doc = DocContext(best[c.doc_id], bool(q.years & years),
                          bool(q.years) and bool(years) and not q.years & years,
-                         title - top_title)
+                         title - top_title, recency)
         out.append((doc, c.score / top))
     return out
+
+
+def _date(chunk: RetrievedChunk) -> str:
+    """The document's ISO date ("2025-06-01"), or "" when it has none."""
+    return str(chunk.metadata.get("date") or "")[:10]
 
 
 def without(scored: Scored, drop: Sequence[bool]) -> Scored:
@@ -154,6 +176,16 @@ def without(scored: Scored, drop: Sequence[bool]) -> Scored:
         p = scored.probs[keep]
         out.probs = p / p.sum()
     return out
+
+
+def on_asked_years(scored: Scored, query: str, chunks: list[RetrievedChunk]) -> Scored:
+    """Without the sentences about other years than the question names, when some
+    sentence is not: "la dotazione del bando 2024" is not answered by the 2026
+    call's figure, however alike the sentences are (see
+    :func:`assistant.rag.extractive.about_other_years`). When every sentence is, the
+    candidates stay as they are and the answer is refused by that check."""
+    drop = [about_other_years(query, [c], chunks) for c in scored.cands]
+    return without(scored, drop) if any(drop) and not all(drop) else scored
 
 
 def select(scored: Scored, model: AnswerModel) -> list[Candidate]:

@@ -1,6 +1,13 @@
 from assistant.facade import Assistant
 from assistant.models import Caller
-from assistant.rag.condense import Message, condense, is_followup, rewrite
+from assistant.rag.condense import (
+    Message,
+    asked_with_subject,
+    condense,
+    is_followup,
+    rewrite,
+    shift_years,
+)
 from tests.fakes import ScriptedLLM
 
 
@@ -59,3 +66,32 @@ def test_offline_follow_up_finds_the_right_member(offline: Assistant) -> None:
     second = offline.ask(history, Caller())
     assert second.grounded
     assert second.citations[0].doc_id == "members/dolomed.yaml"
+
+
+def test_a_follow_up_asks_in_its_own_words_about_the_carried_subject() -> None:
+    h = [Message(role="user", content="Chi sono i partner del progetto VascuLab?"),
+         Message(role="assistant", content="VascuLab è condotto da Venetissue e Karst [1].")]
+    query = rewrite("Quanto contributo ha ricevuto?", h)
+    assert "partner" in query  # searched with the earlier words, they find the document
+    answer = h[1].content
+    assert asked_with_subject("Quanto contributo ha ricevuto?", query, answer) == \
+        "Quanto contributo ha ricevuto? VascuLab"
+    borse = "Sono dodici borse di dottorato industriale [1]."
+    assert asked_with_subject("e quanto vale ciascuna?", "e quanto vale ciascuna? borse "
+                              "dottorato industriale finanzia", borse) == \
+        "e quanto vale ciascuna? borse dottorato industriale"  # the answer's topic stays
+    lower = asked_with_subject("quanto costa?", "quanto costa? progetto vitalhome 2024", "")
+    assert lower == "quanto costa? vitalhome 2024"  # not a word of the language: a name
+    assert asked_with_subject("quanto costa?", "quanto costa? progetto", None) == \
+        "quanto costa? progetto"  # no previous answer: every carried word stays
+    assert asked_with_subject("Che cos'è?", "Cosa fa il cluster?", "") == "Cosa fa il cluster?"
+
+
+def test_the_edition_before_or_after_moves_the_carried_year() -> None:
+    h = [Message(role="user", content="Quanti iscritti ha avuto il Forum 2025?"),
+         Message(role="assistant", content="Il Forum 2025 ha registrato 510 iscritti [1].")]
+    assert rewrite("E l'edizione precedente?", h) == "E? iscritti Forum 2024 2023"
+    assert "2025" not in rewrite("E l'edizione precedente?", h)  # yearly, or every other year
+    assert "2026 2027" in rewrite("and the next edition?", h)
+    assert "2025" in rewrite("E chi l'ha organizzato?", h)  # no relative edition: kept
+    assert shift_years("E nel 2023, l'anno prima?", "Forum 2025") == "Forum 2025"

@@ -278,3 +278,20 @@ def test_other_language_question_keeps_main_language_passages(
         "en"] * 4  # what BM25 alone would have given
     italian = retriever.retrieve("Il forum annuale del cluster a Roma", PUB, k=3, lang="it")
     assert italian[0].doc_id == "forum"  # a main-language question is ranked as before
+
+
+def test_main_language_question_keeps_the_best_other_language_passage(
+        index: Index, retriever: Retriever) -> None:
+    """An Italian question about an English page ("i soci a Osaka") shares few words
+    with it and many with Italian pages: the best English chunk in fused order takes
+    the last place when none made the top k."""
+    for n in range(3):
+        index.upsert_document(_article(f"it{n}", f"Incontri dei soci {n}",
+                                       f"I soci del cluster hanno fatto incontri {n} volte "
+                                       "con le imprese della regione.", date="2025-06-01"))
+    query = "quanti incontri hanno fatto i soci a Osaka nella regione del Kansai?"
+    res = retriever.retrieve(query, PUB, k=3, lang="it")
+    assert [r.metadata["lang"] for r in res] == ["it", "it", "en"]
+    assert res[-1].doc_id == "osaka"
+    plain = retriever.retrieve("quante volte hanno fatto incontri i soci?", PUB, k=3, lang="it")
+    assert "osaka" not in {r.doc_id for r in plain}  # shares no word with the English page

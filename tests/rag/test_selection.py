@@ -8,13 +8,21 @@ from pathlib import Path
 import numpy as np
 
 from assistant.models import RetrievedChunk
-from assistant.rag.answer_model import CLIP, AnswerModel, LinearModel, identity, load_model
+from assistant.rag.answer_model import (
+    CLIP,
+    AnswerModel,
+    HiddenLayer,
+    ScoreModel,
+    identity,
+    load_model,
+)
 from assistant.rag.extractive import Candidate
 from assistant.rag.features import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     DocContext,
     analyse_question,
+    cognates,
     correct_terms,
     sentence_features,
     split_codes,
@@ -24,6 +32,7 @@ from assistant.rag.selection import (
     document_contexts,
     local_weights,
     missing_shares,
+    on_asked_years,
     only_announces,
     select,
     unknown_share,
@@ -50,6 +59,20 @@ def test_typos_are_mapped_to_the_closest_corpus_term() -> None:
     vocab = {"progett": 3, "finanz": 2}
     out = correct_terms(["proget", "finanz", "zzzzzzzz"], vocab.get, lambda: list(vocab))
     assert out == {"proget": "progett"}
+
+
+def test_common_words_of_the_language_are_not_read_as_typos() -> None:
+    vocab = {"contatt": 4, "milan": 3}
+    q = analyse_question("quanto va in contanti a chi viene da Milno?", "it", lambda t: 1.0,
+                         vocab.get, lambda: list(vocab))
+    assert q.fuzzy == {"miln": "milan"}  # "contanti" (cash) is a word, not "contatti"
+
+
+def test_words_of_another_language_count_when_spelt_almost_alike() -> None:
+    it_terms = analyze("quanti contatti qualificati e pazienti", "it")
+    en_terms = analyze("210 qualified contacts and 40 patients, no meetings", "en")
+    assert set(cognates(it_terms, en_terms)) == {"contatt", "qualific", "pazient"}
+    assert cognates(analyze("incontri", "it"), analyze("meetings", "en")) == []
 
 
 def test_answer_type_features_see_the_asked_kind() -> None:
@@ -82,6 +105,9 @@ def test_the_document_naming_the_asked_year_and_subject_is_recognised() -> None:
     assert roma.year_match and not roma.year_other
     assert roma.title_rel == 0.0 and bologna.title_rel < 0
     assert roma_low.score == 0.8 and own == 0.5  # the document's best passage, and its own
+    assert (bologna.recency, roma.recency) == (1.0, 0.0)  # the later article, the earlier
+    undated = [_chunk("a", "Forum", "", 1.0), _chunk("b", "Forum", "2024-03-12", 0.5)]
+    assert [d.recency for d, _ in document_contexts(q, undated)] == [0.5, 0.5]
 
 
 def test_dropping_sentences_renormalises_the_rest() -> None:
@@ -93,7 +119,7 @@ def test_dropping_sentences_renormalises_the_rest() -> None:
 
 def test_features_far_outside_the_training_range_are_clipped() -> None:
     n = len(QUESTION_FEATURES)
-    m = LinearModel(QUESTION_FEATURES, np.zeros(n), np.full(n, 0.01), np.ones(n), 0.0)
+    m = ScoreModel(QUESTION_FEATURES, np.zeros(n), np.full(n, 0.01), np.ones(n), 0.0)
     assert float(m.score([[100.0] * n])[0]) == CLIP * n
 
 
@@ -102,6 +128,32 @@ def test_shipped_model_matches_the_code_features() -> None:
     assert model.sentence.features == SENTENCE_FEATURES
     assert model.answerable.features == QUESTION_FEATURES
     assert 0 < model.threshold < 1
+
+
+def test_hidden_layer_round_trips_and_scores(tmp_path: Path) -> None:
+    n = len(QUESTION_FEATURES)
+    layer = HiddenLayer(np.eye(n)[:, :2], np.zeros(2), np.array([1.0, -1.0]))
+    m = AnswerModel(identity(SENTENCE_FEATURES),
+                    ScoreModel(QUESTION_FEATURES, np.zeros(n), np.ones(n), np.zeros(n), 0.0,
+                               layer), 0.4, 0.5)
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(m.to_json()))
+    back = load_model(path).answerable
+    row = [0.0] * n
+    row[0], row[1] = 2.0, 0.5  # relu(2) - relu(0.5)
+    assert back.hidden is not None and float(back.score([row])[0]) == 1.5
+
+
+def test_a_hidden_layer_learns_what_a_linear_score_cannot() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, len(QUESTION_FEATURES)))
+    y = ((x[:, 0] > 0) == (x[:, 1] > 0)).astype(float)  # answerable when both agree
+    linear = fit_logistic(x, y, np.ones(400), steps=600)
+    hidden = fit_logistic(x, y, np.ones(400), steps=600, hidden=8)
+
+    def accuracy(m: ScoreModel) -> float:
+        return float(((m.score(x.tolist()) > 0) == (y == 1)).mean())
+    assert accuracy(linear) < 0.65 < 0.85 < accuracy(hidden)
 
 
 def test_model_round_trips_through_json(tmp_path: Path) -> None:
@@ -154,7 +206,7 @@ def test_fitting_learns_the_informative_feature() -> None:
     assert int(np.argmax(np.abs(model.weights))) == 1
     xq = rng.normal(size=(200, len(QUESTION_FEATURES)))
     yq = (xq[:, 0] > 0).astype(float)
-    lm: LinearModel = fit_logistic(xq, yq, np.ones(200), steps=500)
+    lm: ScoreModel = fit_logistic(xq, yq, np.ones(200), steps=500)
     p = 1 / (1 + np.exp(-lm.score(xq.tolist())))
     assert ((p > 0.5) == (yq == 1)).mean() > 0.9
     t = pick_threshold(p, yq, np.zeros(200), 0.03)
@@ -170,3 +222,17 @@ def test_the_word_few_candidates_hold_weighs_most() -> None:
     assert local.rarest == {asked}
     absent = local_weights(q, [topic, topic, topic])
     assert absent.weights[asked] > local.weights[asked]  # held by none: a near miss
+
+
+def test_sentences_about_other_years_than_the_asked_ones_give_way() -> None:
+    chunks = [_chunk("b26", "Ponti di Innovazione 2026", "2026-01-10", 1.0),
+              _chunk("b24", "Ponti di Innovazione 2024", "2024-05-02", 0.8)]
+    cands = [Candidate(0, 0, "Il bando 2026 mette a disposizione 1.500.000 euro.", 0.0, set()),
+             Candidate(1, 0, "Il bando ha una dotazione di 1.200.000 euro.", 0.0, set())]
+    scored = Scored(cands, [[0.0], [1.0]], np.array([0.7, 0.3]))
+    kept = on_asked_years(scored, "la dotazione del bando 2024", chunks)
+    assert [c.source for c in kept.cands] == [1] and kept.probs.tolist() == [1.0]
+    assert on_asked_years(scored, "la dotazione del bando", chunks) is scored  # no year
+    only = Scored(cands[:1], [[0.0]], np.array([1.0]))
+    assert on_asked_years(only, "la dotazione del bando 2024", chunks) is only  # the
+    # check then refuses: no sentence is about the asked year
