@@ -92,10 +92,17 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _SENT_END.finditer(text, start, end):
+        if "\n" not in m.group() and _in_table_line(text, m.start()):
+            continue  # a table row is one sentence: "S.r.l. (Veneto) | 150.000 €"
         spans.extend(_trim(text, pos, m.start()))
         pos = m.end()
     spans.extend(_trim(text, pos, end))
     return spans
+
+
+def _in_table_line(text: str, pos: int) -> bool:
+    """``pos`` lies on a line of a Markdown table (it starts with "|")."""
+    return text[text.rfind("\n", 0, pos) + 1:pos].lstrip().startswith("|")
 
 
 def _trim(text: str, a: int, b: int) -> list[tuple[int, int]]:

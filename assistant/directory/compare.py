@@ -87,25 +87,3 @@ def editions(question: str, titles: Sequence[tuple[str, str]]) -> list[tuple[str
 
 def _stem(word: str) -> str:
     return word.lower()[:5]
-
-
-def rows_as_sentences(text: str) -> str | None:
-    """``text`` with each Markdown table row written as a sentence, "Progetto:
-    VascuLab; Contributo: 150.000 €." (header line and rule dropped), so a row can be
-    quoted as the answer for one part; None when ``text`` has no table."""
-    out: list[str] = []
-    header: list[str] | None = None
-    found = False
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if not line.strip().startswith("|"):
-            header = None
-            out.append(line)
-        elif header is None:
-            header = cells
-        elif not all(re.fullmatch(r":?-+:?", c) for c in cells if c):
-            found = True
-            row = "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False))
-            # one sentence: "S.r.l. (Veneto)" inside a row must not end it
-            out.append(re.sub(r"\.(?=\s)", "\u2024", row) + ".")
-    return "\n".join(out) if found else None

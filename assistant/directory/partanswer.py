@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.directory.compare import rows_as_sentences
 from assistant.models import Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.extractive import QUESTION_TERMS, Candidate
@@ -192,17 +191,9 @@ def scored_sentences(answerer: Answerer, question: str, chunks: Sequence[Retriev
         q = analyse_question(question, clang, tier.idf, tier.doc_freq, lambda: tier.vocabulary)
         dense = answerer.retriever.sentence_similarity(question, group)
         scored = score_candidates(q, group, dense, answerer.model)
-        out += [(cand, group[cand.source]) for cand in scored.cands
-                if not cand.text.lstrip().startswith("|")]  # a row's cells, read below
-        # a table's rows, each read as one sentence ("Progetto: SmartRehab; Contributo:
-        # 135.000 €."), scored on their own (no stored sentence vectors: the passage's)
-        rows = [(c, t) for c in group if (t := rows_as_sentences(c.text))]
-        copies = [c.model_copy(update={"chunk_id": f"{c.chunk_id}#rows", "text": t})
-                  for c, t in rows]
-        if copies:
-            scored = score_candidates(q, copies, None, answerer.model)
-            out += [(cand, rows[cand.source][0]) for cand in scored.cands
-                    if "; " in cand.text and ":" in cand.text]
+        # a table's rows come as one sentence each ("Progetto: SmartRehab; Contributo:
+        # 135.000 €.", see assistant.rag.tables)
+        out += [(cand, group[cand.source]) for cand in scored.cands]
     return out
 
 

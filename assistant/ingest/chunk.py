@@ -4,7 +4,9 @@ Sections follow Markdown headers; within a section, whole sentences are packed u
 ``max_tokens`` with a small sentence overlap. The header path is kept as metadata and,
 with the title, prepended to the text that is embedded and lexically indexed
 (measured +1-2 points of recall), while ``Chunk.text`` stays an exact slice of the
-source so citations can point at the passage.
+source so citations can point at the passage. A Markdown table row is one sentence;
+a chunk that starts inside a long table records the table's header line
+(``table_header``) so its rows can still be read with their column labels.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from assistant.text import detect_language, sentence_spans
 
 _HEADER = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _WORDS = re.compile(r"\S+")
-CHUNKER_VERSION = "3"  # bump when chunk boundaries change: documents get re-chunked
+CHUNKER_VERSION = "4"  # bump when chunk boundaries change: documents get re-chunked
 CHUNK_META_KEYS = ("url", "date", "tags", "sectors", "region", "city", "kind", "visibility",
                    "author", "name")
 
@@ -87,12 +89,30 @@ def chunk_document(doc: Document, max_tokens: int = 220, overlap: int = 30) -> l
         for s, e in _pack(spans, max_tokens, overlap):
             text = doc.text[s:e]
             prefix = "\n".join(x for x in (doc.title, section) if x and not text.startswith(x))
+            header = table_header(doc.text, s)
             chunks.append(Chunk(
                 chunk_id=f"{doc.doc_id}::{len(chunks)}", doc_id=doc.doc_id, index=len(chunks),
                 text=text, start=s, end=e, embed_text=f"{prefix}\n{text}" if prefix else text,
                 lang=lang, metadata={**meta, "section": section, "doc_type": doc.doc_type,
-                                     "title": doc.title}))
+                                     "title": doc.title}
+                | ({"table_header": header} if header else {})))
     return chunks
+
+
+def table_header(text: str, pos: int) -> str | None:
+    """The header line of the Markdown table a chunk starting at ``pos`` opens inside
+    of: its rows are read with the header's labels, which the chunk itself lacks. None
+    when the chunk does not start on a table row, or starts on the header."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if not text[line_start:].lstrip().startswith("|") or line_start == 0:
+        return None
+    header = None
+    while line_start > 0:
+        prev = text.rfind("\n", 0, line_start - 1) + 1
+        if not text[prev:line_start].lstrip().startswith("|"):
+            break
+        header, line_start = text[prev:line_start].strip(), prev
+    return header
 
 
 def embedded_sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:

@@ -38,6 +38,7 @@ from assistant.rag.features import (
     question_features,
     sentence_features,
 )
+from assistant.rag.tables import is_table_line, table_rows
 from assistant.text import analyze, sentence_spans, words
 
 MAX_WORDS = 70  # two sentences at most, and short ones
@@ -76,8 +77,11 @@ def score_candidates(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
     docs = document_contexts(q, chunks, titles)
     sentences = []
     for i, c in enumerate(chunks):
+        rows = table_rows(c.text, c.metadata.get("table_header")) if "|" in c.text else {}
         for pos, (s, e) in enumerate(sentence_spans(c.text)):
             text = c.text[s:e].strip()
+            if is_table_line(text):  # a data row, read with its header; not a header
+                text = rows.get(s + len(c.text[s:e]) - len(c.text[s:e].lstrip()), "")
             if quotable(text, c.title):
                 terms = analyze(text, c.metadata.get("lang", "it"))
                 # a page in the other language: its near-identical words count too

@@ -5,7 +5,7 @@ a period, event lists, listed names and the subject a follow-up carries."""
 from __future__ import annotations
 
 from assistant.directory.aggregate import asked
-from assistant.directory.compare import attributes, editions, rows_as_sentences, table
+from assistant.directory.compare import attributes, editions, table
 from assistant.directory.followup import listed_names
 from assistant.directory.mentions import introduces, names_event
 from assistant.directory.partanswer import (
@@ -145,16 +145,6 @@ def test_follow_up_carries_the_users_subject_not_the_answers_side_names() -> Non
     listed = [Message(role="user", content="Chi ha partecipato alla missione?"),
               Message(role="assistant", content="Alfamed, Betagen, Deltacare, Gammalab [1].")]
     assert "Betagen" in rewrite("Quali di loro hanno firmato accordi?", listed)
-
-
-def test_table_rows_are_read_as_one_sentence_each() -> None:
-    text = rows_as_sentences("Esito:\n| Progetto | Partner | Contributo |\n|---|---|---|\n"
-                             "| SmartRehab | Alpimed Devices S.r.l. (Trento) | 135.000 € |")
-    assert text is not None
-    row = text.splitlines()[-1]
-    assert row.startswith("Progetto: SmartRehab; Partner: Alpimed Devices S.r.l")
-    assert row.endswith("Contributo: 135.000 €.") and ". (" not in row
-    assert rows_as_sentences("Nessuna tabella.") is None
 
 
 def test_a_year_all_parts_share_is_part_of_each_part() -> None:

@@ -227,3 +227,18 @@ def test_empty_sections_produce_no_chunks() -> None:
                    text="## Vuota\n\n## Piena\n\nUna frase sola.\n\n## Anche vuota\n")
     chunks = chunk_document(doc)
     assert [(c.metadata["section"], c.text) for c in chunks] == [("Piena", "Una frase sola.")]
+
+
+def test_a_table_row_is_one_sentence_and_a_cut_table_keeps_its_header() -> None:
+    rows = "".join(f"| Progetto {i} | Alfa S.r.l. (Veneto), Beta S.p.A. (Puglia) | {i}0.000 € |\n"
+                   for i in range(12))
+    text = f"Intro del bando.\n\n| Progetto | Partner | Contributo |\n|---|---|---|\n{rows}"
+    row_spans = [(a, b) for a, b in sentence_spans(text) if text[a] == "|"]
+    assert len(row_spans) == 14  # header, rule and 12 rows: "S.r.l. (Veneto)" splits none
+    doc = Document(doc_id="d", source="d.md", doc_type="article", title="Graduatoria",
+                   text=text)
+    chunks = chunk_document(doc, max_tokens=MAX, overlap=OVERLAP)
+    cut = [c for c in chunks if c.text.startswith("| Progetto ") and c.index > 0]
+    assert cut and all(c.metadata["table_header"] == "| Progetto | Partner | Contributo |"
+                       for c in cut)
+    assert "table_header" not in chunks[0].metadata
