@@ -71,7 +71,7 @@ def test_gaps_tab_groups_questions_and_opens_a_draft(page: Any) -> None:  # noqa
     pg = page
     for q in ("Dove posso parcheggiare quando vengo alla sede del cluster?",
               "C'è un parcheggio per i visitatori presso la sede?",
-              "Quanto costa la quota associativa annuale per una startup?"):
+              "Qual è la ricetta tradizionale della pizza margherita?"):
         answer = ask(pg, q)
         assert answer.locator(".notice-warn").count() == 1  # refused: a content gap
     gaps_tab = pg.get_by_role("tab", name=t("tab_gaps"))
