@@ -21,12 +21,18 @@ from assistant.settings import Settings
 class Embedder(Protocol):
     """L2-normalised vectors of one dimension for queries and passages."""
 
-    calls: int  # texts actually sent to the model (cache misses)
+    calls: int  # model calls: texts sent to the model (cache misses), or packed groups
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
     def embed_passages(self, texts: Sequence[str],
                        progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+    def embed_groups(self, groups: Sequence[Sequence[str]],
+                     progress: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        """The passage vectors of each group's texts (a chunk and its sentences),
+        as :meth:`embed_passages` would give them, computed group by group."""
+        ...
 
     @property
     def pools_spans(self) -> bool:

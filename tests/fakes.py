@@ -58,6 +58,16 @@ class FakeEmbedder:
             progress(len(texts))
         return out.astype(np.float32)
 
+    def embed_groups(self, groups: Sequence[Sequence[str]],
+                     progress: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        """Each text as :meth:`embed_passages` embeds it; one call per group."""
+        self.calls += len(groups)
+        out = [np.stack([hash_vector(t) for t in g]).astype(np.float32) if g
+               else np.zeros((0, DIM), np.float32) for g in groups]
+        if progress is not None:
+            progress(len(groups))
+        return out
+
     @property
     def pools_spans(self) -> bool:
         """Sentences are embedded as texts of their own (the "separate" mode)."""

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.embed import Embedder
 from assistant.embedding.onnx_e5 import FastEngine
+from assistant.embedding.onnx_e5.packing import pack_rows
 
 pytestmark = pytest.mark.model  # the engine under test is the real model
 
@@ -85,6 +86,22 @@ def test_batching_does_not_change_vectors(engines: tuple) -> None:
     together = fast.passage(texts)
     alone = np.stack([fast.passage([t])[0] for t in texts])
     assert _cos(together, alone).min() > 0.99999
+
+
+def test_packed_groups_give_each_texts_own_vector(engines: tuple) -> None:
+    _, fast = engines
+    paras, longs = _texts()
+    title = "Cluster VITALIA"
+    sentences = [f"{title}\n{s}." for s in paras[0].split(". ") if s][:6]
+    # a chunk with its sentences; a group over one row (a 3-window text); a lone text
+    groups = [[paras[0], *sentences], [paras[1], longs[-1], "Roma"], [paras[2]]]
+    packed = fast.passage_groups(groups)
+    assert [g.shape for g in packed] == [(len(g), 384) for g in groups]
+    alone = fast.passage([t for g in groups for t in g])
+    assert _cos(np.concatenate(packed), alone).min() > 0.99999  # measured ~0.9999998
+    # the first group really ran as one row of several segments
+    rows = pack_rows(fast._windows(groups[0], False), [0] * len(groups[0]))
+    assert len(rows) == 1 and len(rows[0]) == len(groups[0])
 
 
 def test_embedder_uses_fast_engine() -> None:

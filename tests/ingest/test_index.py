@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from assistant.embed import Embedder
@@ -13,6 +14,7 @@ from assistant.ingest.index import Index
 from assistant.settings import Settings
 from assistant.stores.vector import VectorStore
 from assistant.text import analyze
+from tests.fakes import FakeEmbedder
 from tests.ingest.helpers import (
     assert_consistent,
     chroma_ids,
@@ -320,14 +322,14 @@ def test_closing_an_index_leaves_a_shared_embedder_usable(corpus_settings: Setti
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("mode", ["late", "separate"])
+@pytest.mark.parametrize("mode", ["late", "separate", "packed"])
 def test_cold_ingest_embedding_calls_per_chunk(corpus_settings: Settings, mode: str) -> None:
     settings = corpus_settings.model_copy(update={"sentence_vectors": mode})
     idx = Index(settings, embedder=Embedder(None, "fast", threads=1))  # no cache: all cold
     try:
         report = idx.ingest()
         sentences = sum(c.count() for c in idx.vectors.sentences.values())
-        if mode == "late":  # sentence vectors pooled from the chunk's own pass
+        if mode in ("late", "packed"):  # one pass per chunk (sentences pooled or packed)
             assert report.embed_calls == report.chunks_written == 6
         else:  # one more pass per sentence
             assert report.embed_calls == report.chunks_written + sentences
@@ -335,3 +337,27 @@ def test_cold_ingest_embedding_calls_per_chunk(corpus_settings: Settings, mode: 
     finally:
         idx.embedder.close()
         idx.close()
+
+
+def test_packed_sentence_vectors_are_the_separate_ones(corpus_settings: Settings,
+                                                      fake_embedder: FakeEmbedder) -> None:
+    stored, hashes = {}, {}
+    for mode in ("separate", "packed"):
+        settings = corpus_settings.model_copy(update={
+            "sentence_vectors": mode, "index_dir": corpus_settings.index_dir / mode})
+        idx = Index(settings, embedder=fake_embedder)
+        try:
+            calls0 = fake_embedder.calls
+            report = idx.ingest()
+            if mode == "packed":  # one call per chunk and its sentences
+                assert fake_embedder.calls - calls0 == report.chunks_written == 6
+            got = {v: c.get(include=["embeddings"]) for v, c in idx.vectors.sentences.items()}
+            stored[mode] = {i: e for g in got.values()
+                            for i, e in zip(g["ids"], g["embeddings"], strict=True)}
+            hashes[mode] = idx.versioned("x")
+        finally:
+            idx.close()
+    assert hashes["packed"] == hashes["separate"]  # same vectors: no re-ingest on a switch
+    assert stored["packed"].keys() == stored["separate"].keys() and stored["packed"]
+    for key, vec in stored["separate"].items():
+        np.testing.assert_allclose(stored["packed"][key], vec, atol=1e-6)

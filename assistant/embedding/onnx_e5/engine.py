@@ -12,41 +12,34 @@ GEMMs use AVX-512 on all cores, and everything around the encoder mirrors
 * each window is mean-pooled over all its tokens (``<s>``/``</s>`` included),
   windows are averaged weighted by their content length, then L2-normalised.
 
-Windows are sorted by length and packed into batches under a padded-token
-budget, so padding costs little and memory stays bounded.
+Windows are sorted by length and grouped into batches under a padded-token
+budget, so padding costs little, GEMMs stay cache-sized and memory is bounded.
 
-:meth:`FastEngine.passage_spans` also returns, from the same encoder pass, one
-vector per character span of each text: the mean of the final hidden states of
-the span's tokens ("late chunking"), so sentence vectors cost no extra pass.
+:meth:`FastEngine.passage_groups` runs a group of texts (a chunk and its
+sentences) as one encoder row of independent segments (block-diagonal
+attention, positions restarting per segment; see ``packing.py``): the same
+vectors as separate passes. :meth:`FastEngine.passage_spans` returns, from one
+pass, one vector per character span of each text: the mean of the final hidden
+states of the span's tokens ("late chunking").
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from assistant.embedding.onnx_e5.graph import GraphBuilder
 from assistant.embedding.onnx_e5.modelfile import ModelFile, dequant_q4, load_model_file
+from assistant.embedding.onnx_e5.packing import Row, Window, batches, pack_rows, row_inputs
 from assistant.embedding.onnx_e5.tokenizer import Tokenizer
 
 DIM = 384
-TOKEN_BUDGET = 4096  # padded tokens per onnxruntime call (bounds attention memory)
+TOKEN_BUDGET = 1536  # padded tokens per onnxruntime call: cache-sized GEMMs, bounded attention
 PREFIX = {False: "passage: ", True: "query: "}
 Span = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Window:
-    """One encoder input: token ids of a text's window and where it pools to."""
-
-    text: int
-    ids: np.ndarray
-    weight: float
-    start: int = 0  # position of its first content token in the text's content tokens
 
 
 def default_threads() -> int:
@@ -105,6 +98,23 @@ class FastEngine:
             self._load()
             return self._embed(list(texts), False, [list(s) for s in spans])
 
+    def passage_groups(self, groups: list[list[str]]) -> list[np.ndarray]:
+        """Passage vectors of every text of ``groups``, each group packed into one row.
+
+        The texts of a group (a chunk and its sentences) run side by side in one
+        encoder row, each with its own positions and attending only to itself
+        (see :mod:`~assistant.embedding.onnx_e5.packing`), so every vector equals
+        :meth:`passage`'s for that text alone, with one model row per group instead
+        of one per text (a group over ``ROW_CAP`` tokens takes more rows).
+        """
+        texts = [t for g in groups for t in g]
+        owner = [i for i, g in enumerate(groups) for _ in g]
+        with self._lock:
+            self._load()
+            vecs, _ = self._embed(texts, False, [[] for _ in texts], owner)
+        bounds = np.cumsum([0] + [len(g) for g in groups])
+        return [vecs[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
     def _load(self) -> None:
         if self._session is not None:
             return
@@ -150,69 +160,53 @@ class FastEngine:
         b = len(self._tok.encode(PREFIX[False] + text[:end]))
         return a, max(b, a + 1)
 
-    def _embed(self, texts: list[str], is_query: bool, spans: list[list[Span]]
-               ) -> tuple[np.ndarray, list[np.ndarray]]:
+    def _embed(self, texts: list[str], is_query: bool, spans: list[list[Span]],
+               groups: list[int] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of ``texts`` (and of their spans): windows, rows (one window each,
+        or a group's windows packed), length-sorted batches, mean pooling per window."""
         sums = np.zeros((len(texts), DIM), dtype=np.float64)
         weights = np.zeros(len(texts), dtype=np.float64)
         # content-token hidden states per window, for the texts that have spans
         tokens: dict[int, list[tuple[int, np.ndarray]]] = {i: [] for i, s in enumerate(spans)
                                                            if s}
-        windows = self._windows(texts, is_query)
-        order = sorted(range(len(windows)), key=lambda j: len(windows[j].ids))
-        for batch in _batches([windows[j] for j in order], TOKEN_BUDGET):
-            hidden, mask = self._run(batch)
-            pooled = np.einsum("bld,bl->bd", hidden, mask) / mask.sum(axis=1, keepdims=True)
-            for r, (w, vec) in enumerate(zip(batch, pooled, strict=True)):
-                sums[w.text] += w.weight * vec
+        rows = pack_rows(self._windows(texts, is_query), groups)
+        for batch in batches(rows, TOKEN_BUDGET):
+            hidden, segments = self._run(batch)
+            for r, a, b, w in segments:
+                sums[w.text] += w.weight * hidden[r, a:b].mean(axis=0)
                 weights[w.text] += w.weight
                 if w.text in tokens:
-                    tokens[w.text].append((w.start, hidden[r, 1:len(w.ids) - 1]))
+                    tokens[w.text].append((w.start, hidden[r, a + 1:b - 1]))
         vecs = _normalise((sums / np.maximum(weights, 1e-30)[:, None]).astype(np.float32))
-        per_span: list[np.ndarray] = []
-        for i, text_spans in enumerate(spans):
-            if not text_spans:
-                per_span.append(np.zeros((0, DIM), dtype=np.float32))
-                continue
-            states = np.concatenate([h for _, h in sorted(tokens[i], key=lambda t: t[0])])
-            rows = []
-            for span in text_spans:
-                a, b = self._token_range(texts[i], span)
-                a, b = min(a, len(states) - 1), min(b, len(states))
-                rows.append(states[a:max(b, a + 1)].mean(axis=0))
-            per_span.append(_normalise(np.asarray(rows, dtype=np.float32)))
-        return vecs, per_span
+        return vecs, [self._pool_spans(texts[i], s, tokens.get(i, []))
+                      for i, s in enumerate(spans)]
 
-    def _run(self, batch: list[Window]) -> tuple[np.ndarray, np.ndarray]:
-        """Final hidden states [n, L, 384] and the float mask [n, L] of a batch."""
-        n, length = len(batch), max(len(w.ids) for w in batch)
-        ids = np.zeros((n, length), dtype=np.int64)
-        mask = np.zeros((n, length), dtype=np.int32)
-        for r, w in enumerate(batch):
-            ids[r, :len(w.ids)] = w.ids
-            mask[r, :len(w.ids)] = 1
-        x = dequant_q4(self._word[ids]) + self._pos_type[:length]
+    def _pool_spans(self, text: str, spans: list[Span],
+                    windows: list[tuple[int, np.ndarray]]) -> np.ndarray:
+        """L2-normalised mean of the content-token states covering each span."""
+        if not spans:
+            return np.zeros((0, DIM), dtype=np.float32)
+        states = np.concatenate([h for _, h in sorted(windows, key=lambda t: t[0])])
+        rows = []
+        for span in spans:
+            a, b = self._token_range(text, span)
+            a, b = min(a, len(states) - 1), min(b, len(states))
+            rows.append(states[a:max(b, a + 1)].mean(axis=0))
+        return _normalise(np.asarray(rows, dtype=np.float32))
+
+    def _run(self, batch: list[Row]) -> tuple[np.ndarray, list[tuple[int, int, int, Window]]]:
+        """Final hidden states [n, L, 384] of a batch of rows, and its segments."""
+        ids, pos, mask, segments = row_inputs(batch)
+        n, length = ids.shape
+        x = dequant_q4(self._word[ids]) + self._pos_type[pos]
         feed = {"x": x.reshape(n * length, DIM).astype(np.float32, copy=False),
                 "keymask": mask,
                 "shape3": np.array([n, length, DIM], dtype=np.int64),
                 "shape2": np.array([n * length, DIM], dtype=np.int64)}
         hidden = self._session.run(None, feed)[0].reshape(n, length, DIM)
-        return hidden, mask.astype(np.float32)
+        return hidden, segments
 
 
 def _normalise(vecs: np.ndarray) -> np.ndarray:
     norms = np.sqrt(np.maximum((vecs * vecs).sum(axis=1, keepdims=True), 1e-12))
     return np.ascontiguousarray(vecs / norms, dtype=np.float32)
-
-
-def _batches(windows: list[Window], budget: int) -> list[list[Window]]:
-    """Consecutive (length-sorted) windows grouped so rows x max_len <= budget."""
-    out: list[list[Window]] = []
-    cur: list[Window] = []
-    for w in windows:
-        if cur and (len(cur) + 1) * len(w.ids) > budget:
-            out.append(cur)
-            cur = []
-        cur.append(w)
-    if cur:
-        out.append(cur)
-    return out
