@@ -80,6 +80,12 @@ class Collected:
             weight: float) -> None:
         self.asked.append((ctx, gold, label, source, weight))
 
+    def documents(self, source: int | None = None) -> list[list[str]]:
+        """Each candidate's document, for the lists of :meth:`lists` (same order)."""
+        return [[ctx.chunks[c.source].doc_id for c in ctx.scored.cands]
+                for ctx, gold, _, src, _ in self.asked
+                if gold is not None and gold.any() and source in (None, src)]
+
     def lists(self, source: int | None = None) -> Lists:
         """Sentence lists of the questions whose gold sentence was retrieved (of one
         source, or all)."""
@@ -102,7 +108,7 @@ class Collected:
                 if not scored.cands:
                     continue
                 selection.rescore(scored, model)
-                chosen = selection.select(scored, model)
+                chosen = selection.select(scored, model, [c.doc_id for c in ctx.chunks])
                 rows.append(selection.answerability_row(ctx.info, scored, ctx.chunks,
                                                         ctx.known))
                 labels.append(y)
@@ -263,24 +269,27 @@ def pick_threshold(p: np.ndarray, y: np.ndarray, src: np.ndarray, max_fr: float)
     return max(best, 0.0)
 
 
-def pick_second_ratio(lists: Lists, model: ScoreModel, max_words: float) -> float:
-    """The lowest share ratio for quoting a runner-up sentence that keeps the median
+def pick_second_ratio(lists: Lists, model: ScoreModel, max_words: float,
+                      docs: list[list[str]] | None = None) -> float:
+    """The lowest share ratio for quoting a second sentence that keeps the median
     answer within ``max_words`` on the training questions: a second sentence often
-    holds the asked fact, and it costs words."""
+    holds the asked fact, and it costs words. ``docs``: each candidate's document,
+    per list; the second sentence is then the best other one of the best's document,
+    as :func:`assistant.rag.selection.select` chooses it."""
     length = SENTENCE_FEATURES.index("length")
     best = 1.0
     for ratio in np.arange(0.95, 0.04, -0.05):
         n_words = []
-        for x, _, _ in lists:
+        for k, (x, _, _) in enumerate(lists):
             s = model.score(x.tolist())
             p = np.exp(s - s.max())
-            order = np.argsort(-p)
+            order = [int(i) for i in np.argsort(-p)]
+            rest = [j for j in order[1:] if docs is None or docs[k][j] == docs[k][order[0]]]
             # the feature is log1p(words) / 4; each quoted sentence adds its "[n]"
             words = np.expm1(4 * x[:, length]) + 1
             n = words[order[0]]
-            if len(order) > 1 and p[order[1]] >= ratio * p[order[0]] and (
-                    n + words[order[1]] <= MAX_WORDS):
-                n += words[order[1]]
+            if rest and p[rest[0]] >= ratio * p[order[0]] and n + words[rest[0]] <= MAX_WORDS:
+                n += words[rest[0]]
             n_words.append(n)
         print(f"  ratio {ratio:.2f}: median {np.median(n_words):.0f} words")
         if np.median(n_words) > max_words:
@@ -330,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     sentence = fit_listwise(lists)
     print(f"sentence model: top-1 holds the gold span for {accuracy(lists, sentence):.3f} "
           f"of {len(lists)} training questions")
-    ratio = pick_second_ratio(data.lists(source=0), sentence, a.max_median_words)
+    ratio = pick_second_ratio(data.lists(source=0), sentence, a.max_median_words,
+                              data.documents(source=0))
     print(f"second sentence when its share is >= {ratio} of the best's")
     rows, labels, checks, source = data.answerability(
         AnswerModel(sentence, identity(QUESTION_FEATURES), 0.0, ratio))

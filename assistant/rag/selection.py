@@ -192,18 +192,27 @@ def on_asked_years(scored: Scored, query: str, chunks: list[RetrievedChunk]) -> 
     return without(scored, drop) if any(drop) and not all(drop) else scored
 
 
-def select(scored: Scored, model: AnswerModel) -> list[Candidate]:
-    """The best sentence, plus the runner-up when it holds a comparable share."""
+def select(scored: Scored, model: AnswerModel,
+           docs: Sequence[str] | None = None) -> list[Candidate]:
+    """The best sentence, plus a second when it holds a comparable share.
+
+    ``docs``: the document of each retrieved chunk. With it, the second sentence is
+    the best other one of the best sentence's document: an answer comes from the most
+    relevant document, and a sentence of another one is off the subject (the Forum's
+    venue quoted after MEDICA's dates). Questions about several things are answered
+    part by part before they reach here (:mod:`assistant.directory.multi`)."""
     if not scored.cands:
         return []
-    order = np.argsort(-scored.probs)
-    best = scored.cands[int(order[0])]
+    order = [int(i) for i in np.argsort(-scored.probs)]
+    best = scored.cands[order[0]]
     chosen = [best]
-    if len(order) > 1:
-        j = int(order[1])
+    rest = [j for j in order[1:] if docs is None
+            or docs[scored.cands[j].source] == docs[best.source]]
+    if rest:
+        j = rest[0]
         second = scored.cands[j]
         n = len(best.text.split()) + len(second.text.split())
-        if (scored.probs[j] >= model.second_ratio * scored.probs[int(order[0])]
+        if (scored.probs[j] >= model.second_ratio * scored.probs[order[0]]
                 and n <= MAX_WORDS and jaccard(best.terms, second.terms) <= 0.5):
             chosen.append(second)
     return sorted(chosen, key=lambda c: (c.source, c.start))

@@ -172,6 +172,14 @@ def test_second_sentence_only_with_a_comparable_share() -> None:
     far = Scored(cands, [[0.0]] * 3, np.array([0.80, 0.15, 0.05]))
     assert len(select(close, model)) == 2
     assert [c.start for c in select(far, model)] == [0]
+    # with the chunks' documents, the second sentence comes from the best's document:
+    # the runner-up of another document gives way to the best other one of the same
+    cands[1].source = 1  # the runner-up is in the second chunk
+    spread = Scored(cands, [[0.0]] * 3, np.array([0.40, 0.35, 0.25]))
+    assert [c.start for c in select(spread, model, ["a", "b"])] == [0, 200]
+    assert [c.start for c in select(spread, model, ["a", "a"])] == [0, 100]
+    spread.probs = np.array([0.40, 0.45, 0.15])
+    assert [c.start for c in select(spread, model, ["a", "b"])] == [100]  # 0.15 < 0.5 x 0.45
 
 
 def test_an_announcement_does_not_answer_how_it_went() -> None:
