@@ -100,9 +100,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+def is_table_line(line: str) -> bool:
+    """A line of a Markdown table (row, header or rule): it starts with "|"."""
+    return line.lstrip().startswith("|")
+
+
 def _in_table_line(text: str, pos: int) -> bool:
-    """``pos`` lies on a line of a Markdown table (it starts with "|")."""
-    return text[text.rfind("\n", 0, pos) + 1:pos].lstrip().startswith("|")
+    """``pos`` lies on a line of a Markdown table."""
+    return is_table_line(text[text.rfind("\n", 0, pos) + 1:pos])
 
 
 def _trim(text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -121,9 +126,18 @@ def _word_frequencies(lang: str) -> dict[str, float]:
     return wordfreq.get_frequency_dict(lang, "best")
 
 
+WORD_ZIPF = 2.5  # once per ~3 million words: from here on, a token is a word of the language
+
+
 @lru_cache(maxsize=200_000)
 def zipf(word: str, lang: str) -> float:
     """Zipf frequency of ``word`` in ``lang`` from wordfreq (0.0 when it has never
     seen the word): how common a word is in the language at large, not in the corpus."""
     f = _word_frequencies(lang).get(word.lower())
     return round(math.log10(f) + 9, 2) if f else 0.0
+
+
+def is_common_word(word: str, lang: str) -> bool:
+    """``word`` is an ordinary word of ``lang`` (Zipf frequency >= :data:`WORD_ZIPF`):
+    not a typo, a name or a code."""
+    return zipf(word, lang) >= WORD_ZIPF

@@ -80,18 +80,22 @@ class Collected:
             weight: float) -> None:
         self.asked.append((ctx, gold, label, source, weight))
 
+    def _with_gold(self, source: int | None) -> list[tuple[Any, np.ndarray, float]]:
+        """(context, gold mask, weight) of the questions whose gold sentence was
+        retrieved (of one source, or all)."""
+        return [(ctx, gold, wt) for ctx, gold, _, src, wt in self.asked
+                if gold is not None and gold.any() and source in (None, src)]
+
     def documents(self, source: int | None = None) -> list[list[str]]:
         """Each candidate's document, for the lists of :meth:`lists` (same order)."""
         return [[ctx.chunks[c.source].doc_id for c in ctx.scored.cands]
-                for ctx, gold, _, src, _ in self.asked
-                if gold is not None and gold.any() and source in (None, src)]
+                for ctx, _, _ in self._with_gold(source)]
 
     def lists(self, source: int | None = None) -> Lists:
         """Sentence lists of the questions whose gold sentence was retrieved (of one
         source, or all)."""
         return [(np.asarray(ctx.scored.rows, dtype=float), gold, wt)
-                for ctx, gold, _, src, wt in self.asked
-                if gold is not None and gold.any() and source in (None, src)]
+                for ctx, gold, wt in self._with_gold(source)]
 
     def answerability(self, model: AnswerModel
                       ) -> tuple[list[list[float]], list[int], list[bool], list[int]]:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.models import Chunk, Document
-from assistant.text import detect_language, sentence_spans
+from assistant.text import detect_language, is_table_line, sentence_spans
 
 _HEADER = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _WORDS = re.compile(r"\S+")
@@ -104,12 +104,12 @@ def table_header(text: str, pos: int) -> str | None:
     of: its rows are read with the header's labels, which the chunk itself lacks. None
     when the chunk does not start on a table row, or starts on the header."""
     line_start = text.rfind("\n", 0, pos) + 1
-    if not text[line_start:].lstrip().startswith("|") or line_start == 0:
+    if line_start == 0 or not is_table_line(text[line_start:]):
         return None
     header = None
     while line_start > 0:
         prev = text.rfind("\n", 0, line_start - 1) + 1
-        if not text[prev:line_start].lstrip().startswith("|"):
+        if not is_table_line(text[prev:line_start]):
             break
         header, line_start = text[prev:line_start].strip(), prev
     return header

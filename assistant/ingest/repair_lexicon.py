@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import zipf
+from assistant.text import WORD_ZIPF, zipf
 
-CANDIDATE_MAX_ZIPF = 2.5  # a token at least this frequent is a word: never split
+CANDIDATE_MAX_ZIPF = WORD_ZIPF  # a token at least this frequent is a word: never split
 SEEN_ZIPF = 1.0  # wordfreq's "large" lists stop at ~1.0: below it a token is unseen
 PART_MIN_ZIPF = 3.0  # a content part: once per million words (4 letters: 4.0; 10+: 2.5)
 SEEN_MARGIN = 2.0  # a token wordfreq has seen needs a split 100x more probable

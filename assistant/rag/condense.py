@@ -16,7 +16,7 @@ from assistant.models import REGIONS
 from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.llm import LLM, LLMError
 from assistant.rag.prompts import CONDENSE_PROMPT
-from assistant.text import analyze, detect_language, fold, words, zipf
+from assistant.text import analyze, detect_language, fold, is_common_word, words
 
 # how a question names a region: the official names, and the halves of Trentino-Alto Adige
 _REGION_NAMES = (*REGIONS, "Trentino", "Alto Adige")
@@ -31,7 +31,6 @@ _LIST_REF = re.compile(r"\b(questi|queste|di loro|tra loro|fra loro|loro|they|th
                        r"those)\b", re.IGNORECASE)
 _CODE = re.compile(r"\b[A-Z]{2,}[\w]*-\d+\b|\b[A-Z]+-\d+[A-Z]*\b")
 MAX_LIST_NAMES = 12
-COMMON = 2.5  # Zipf frequency (wordfreq) from which a lower-case word is a word, not a name
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+(?:\s+(?:[A-ZÀ-Þ][\w'’-]+|di|del|della|de|per|e)){0,5}"
                    r"\s*(?:S\.p\.A\.|S\.r\.l\.)?")
@@ -181,7 +180,7 @@ def asked_with_subject(question: str, query: str, previous_answer: str | None = 
     topic = set(analyze(previous_answer, lang))
     carried = [w for w in words(query[len(question):])
                if w[:1].isupper() or any(ch.isdigit() for ch in w)
-               or zipf(w, lang) < COMMON or set(analyze(w, lang)) & topic]
+               or not is_common_word(w, lang) or set(analyze(w, lang)) & topic]
     return " ".join([question, *carried])
 
 

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from assistant.rag.extractive import MONTHS, NUMBER
-from assistant.text import analyze, fold, words, zipf
+from assistant.text import analyze, fold, is_common_word, words
 
 SENTENCE_FEATURES = (
     "overlap", "own", "focus", "title", "bigram", "novelty", "passage_score", "passage_rank",
@@ -131,17 +131,23 @@ def question_terms(question: str, lang: str) -> list[str]:
 
 def correct_terms(terms: Iterable[str], df: Callable[[str], int],
                   vocabulary: Callable[[], list[str]],
-                  words_of_language: AbstractSet[str] = frozenset()) -> dict[str, str]:
+                  words_of_language: Callable[[], AbstractSet[str]] = frozenset
+                  ) -> dict[str, str]:
     """Terms absent from the corpus mapped to the closest corpus term (a typo, an
     accent, a variant spelling), when one is within edit distance 1-2.
 
-    A term in ``words_of_language`` (the stem of a common word of the question's
-    language) is not a typo: "contanti" (cash) is not "contatti" (contacts), and
-    reading it as one would answer about something else."""
+    A term in ``words_of_language()`` (the stems of the question's common words, asked
+    for only when some term is absent from the corpus) is not a typo: "contanti"
+    (cash) is not "contatti" (contacts), and reading it as one would answer about
+    something else."""
     out: dict[str, str] = {}
     vocab: list[str] | None = None
+    common: AbstractSet[str] | None = None
     for t in terms:
-        if df(t) or len(t) < 4 or t.isdigit() or t in words_of_language:
+        if df(t) or len(t) < 4 or t.isdigit():
+            continue
+        common = common if common is not None else words_of_language()
+        if t in common:
             continue
         vocab = vocab if vocab is not None else vocabulary()
         limit = 1 if len(t) < 7 else 2
@@ -152,7 +158,6 @@ def correct_terms(terms: Iterable[str], df: Callable[[str], int],
     return out
 
 
-COMMON_ZIPF = 2.5  # a word this frequent in the language (wordfreq) is no typo
 COGNATE_RATIO = 80  # Indel similarity of two stems that are one word in two languages
 
 
@@ -186,9 +191,9 @@ def analyse_question(question: str, lang: str, idf_of: Callable[[str], float],
     and an attribute of the previous question ("partner", "scadenza") is not asked
     again."""
     terms = question_terms(question, lang)
-    common = {t for w in words(question) if zipf(w, lang) >= COMMON_ZIPF
-              for t in analyze(w, lang)}
-    fuzzy = correct_terms(terms, df, vocabulary, common) if df and vocabulary else {}
+    fuzzy = correct_terms(terms, df, vocabulary, lambda: {
+        t for w in words(question) if is_common_word(w, lang) for t in analyze(w, lang)}
+    ) if df and vocabulary else {}
     terms = list(dict.fromkeys(fuzzy.get(t, t) for t in terms))
     idf = {t: idf_of(t) for t in terms}
     lower = " ".join(w for w in words(own or question) if w[:1].islower())

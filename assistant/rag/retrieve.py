@@ -71,8 +71,7 @@ def fuse(lexical: dict[str, float], dense: dict[str, float],
 
 
 def _cross_language(tier: LexicalTier, lang: str, fused: list[tuple[str, float]],
-                    dense: dict[str, float], k: int,
-                    lexical: dict[str, float] | None = None) -> set[str]:
+                    dense: dict[str, float], k: int, lexical: dict[str, float]) -> set[str]:
     """Chunks in another language than the question's, kept among the top ``k``.
 
     An English question about Italian content matches English pages on every word
@@ -91,7 +90,7 @@ def _cross_language(tier: LexicalTier, lang: str, fused: list[tuple[str, float]]
         return set()
     top = {cid for cid, _ in fused[:k]}
     if lang == main:
-        other = [cid for cid, _ in fused if (lexical or {}).get(cid, 0.0) > 0
+        other = [cid for cid, _ in fused if lexical.get(cid, 0.0) > 0
                  and tier.rows.get(cid) is not None and tier.rows[cid].lang != main]
         return set() if not other or other[0] in top else {other[0]}
     ranked = sorted((c for c in dense if tier.rows.get(c) is not None

@@ -38,8 +38,8 @@ from assistant.rag.features import (
     question_features,
     sentence_features,
 )
-from assistant.rag.tables import is_table_line, table_rows
-from assistant.text import analyze, sentence_spans, words
+from assistant.rag.tables import table_rows
+from assistant.text import analyze, is_table_line, sentence_spans, words
 
 MAX_WORDS = 70  # two sentences at most, and short ones
 _PAST_FACT = re.compile(r"\b(ha|hanno|sono stat[ie]|[eè] stat[oa]|si sono|si [eè]|were|was|"
@@ -81,7 +81,7 @@ def score_candidates(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
         for pos, (s, e) in enumerate(sentence_spans(c.text)):
             text = c.text[s:e].strip()
             if is_table_line(text):  # a data row, read with its header; not a header
-                text = rows.get(s + len(c.text[s:e]) - len(c.text[s:e].lstrip()), "")
+                text = rows.get(s, "")  # spans start trimmed, as the rows' offsets
             if quotable(text, c.title):
                 terms = analyze(text, c.metadata.get("lang", "it"))
                 # a page in the other language: its near-identical words count too
@@ -188,6 +188,8 @@ def on_asked_years(scored: Scored, query: str, chunks: list[RetrievedChunk]) -> 
     call's figure, however alike the sentences are (see
     :func:`assistant.rag.extractive.about_other_years`). When every sentence is, the
     candidates stay as they are and the answer is refused by that check."""
+    if not YEAR.search(query):
+        return scored
     drop = [about_other_years(query, [c], chunks) for c in scored.cands]
     return without(scored, drop) if any(drop) and not all(drop) else scored
 

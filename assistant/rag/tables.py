@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.text import is_table_line
+
 _RULE = re.compile(r":?-+:?")
 
 
@@ -25,7 +27,7 @@ def table_rows(text: str, header_line: str | None = None) -> dict[int, str]:
     for raw in text.splitlines(keepends=True):
         start, offset = offset, offset + len(raw)
         line = raw.strip()
-        if not line.startswith("|"):
+        if not is_table_line(line):
             header = None
             continue
         cells = _cells(line)
@@ -40,8 +42,3 @@ def table_rows(text: str, header_line: str | None = None) -> dict[int, str]:
 
 def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
-def is_table_line(text: str) -> bool:
-    """A line of a Markdown table (row, header or rule)."""
-    return text.lstrip().startswith("|")
