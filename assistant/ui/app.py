@@ -99,7 +99,7 @@ def _wire_conversations(demo: gr.Blocks, convs: ConversationHandlers, gap: GapHa
         _initial_lang, None, lang, **PRIVATE).then(
         *access, **PRIVATE).then(
         *listing, **PRIVATE).then(*resume, **PRIVATE).then(*staff_only, **PRIVATE).then(
-        *gaps_for, **PRIVATE)
+        *gaps_for, **PRIVATE).then(None, None, None, js=sidebar.READY_JS)
     key.change(None, key, None, js=sidebar.SAVE_KEY_JS)
     cur.change(None, cur, None, js=sidebar.SAVE_CONV_JS)
     s["list"].input(lambda v: v or "", s["list"], cur, **PRIVATE).then(*resume, **PRIVATE)

@@ -25,6 +25,9 @@ KEYED = ("member", "staff", "admin")
 RESTORE_JS = """() => [sessionStorage.getItem('vitalia-key') || '',
                        sessionStorage.getItem('vitalia-conv') || '']"""
 SAVE_KEY_JS = "(k) => { sessionStorage.setItem('vitalia-key', k || ''); }"
+# the page load's chain has run (key, language, role, list, conversation): tests and
+# scripts wait for it before they type
+READY_JS = "() => { document.body.dataset.ready = '1'; }"
 SAVE_CONV_JS = "(c) => { sessionStorage.setItem('vitalia-conv', c || ''); }"
 
 
@@ -87,10 +90,16 @@ class ConversationHandlers:
                 note)
 
     def resume(self, conv_id: str | None, role: str, key: str, lang: str,
-               request: gr.Request) -> tuple[str, list[Turn], str, str]:
-        """(view, turns, current id, title box): a stored conversation back on screen."""
-        if not conv_id or role not in KEYED:
-            return views.chat([], lang), [], "", ""
+               request: gr.Request) -> tuple[Any, Any, Any, Any]:
+        """(view, turns, current id, title box): a stored conversation back on screen.
+
+        With no conversation to restore nothing changes: on a slow page load a question
+        asked before this step runs has its answer on screen, which must stay there.
+        """
+        if not conv_id:
+            return gr.update(), gr.update(), gr.update(), gr.update()
+        if role not in KEYED:
+            return gr.update(), gr.update(), "", ""
         try:
             conv = self.ep.client(key, request).conversation(conv_id)
         except ApiError:

@@ -60,6 +60,7 @@ def page(browser: Any, ui_server: LiveUI) -> Iterator[Any]:
     pg.add_init_script(WATCH_STREAM)
     pg.goto(ui_server.url + "/", wait_until="load")
     pg.wait_for_selector("#question textarea")
+    pg.wait_for_selector("body[data-ready='1']", state="attached")  # the load chain has run
     yield pg
     ctx.close()
     assert not errors, errors  # no script errors, nothing fetched from elsewhere

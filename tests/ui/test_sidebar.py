@@ -42,6 +42,7 @@ def test_sidebar_lists_resumes_and_deletes(page: Any, ui_server: LiveUI) -> None
     assert len(stored) == 1 and stored[0]["turns"] == 2
     # a reload brings back the key and the conversation (the tab's sessionStorage)
     pg.reload(wait_until="load")
+    pg.wait_for_selector("body[data-ready='1']", state="attached")
     pg.locator("#role-status", has_text="Accesso socio").wait_for()
     pg.wait_for_function("document.querySelectorAll('.turn').length === 2")
     assert FIRST in pg.locator(".turn").first.inner_text()
