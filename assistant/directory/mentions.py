@@ -32,7 +32,8 @@ _TOOK_PART = re.compile(
     r"\b(hanno partecipato|ha partecipato|partecipato|hanno preso parte|preso parte|"
     r"took part|taken part|attended|participated|erano presenti|erano|were|c'erano|c'era|"
     r"era presente|ha esposto|"
-    r"sono andati|sono partiti|sono stati|hanno esposto|exhibited|went)\b\s+", re.IGNORECASE)
+    r"sono andati|sono partiti|sono stati|hanno esposto|exhibited|went|"
+    r"sono tornat[ie]|tornat[ie]|returned|came back)\b\s+", re.IGNORECASE)
 # the subject must be members: "quanti posti erano disponibili" is not about who went
 _WHO = re.compile(r"^\s*(?:chi|who\b|(?:quali|quanti|quante|which|how many)\s+(?:dei\s+|degli\s+|"
                   r"delle\s+|of the\s+)?(?:soci[oe]?|membri|members?|aziende|imprese|"
@@ -153,13 +154,18 @@ def names_event(key: Sequence[str], chunk: RetrievedChunk) -> bool:
 
 def introduces(key: Sequence[str], chunk: RetrievedChunk) -> bool:
     """The passage's section heading, or its text before the first list line, names
-    every word of ``key`` but the years."""
+    every word of ``key`` but the years; an asked year must be the passage's own (its
+    heading, title or date): the 2024 exhibitors are not those of "MEDICA 2025"."""
     lines = chunk.text.splitlines()
     head = next((i for i, ln in enumerate(lines) if _ITEM.match(ln)), len(lines))
     text = f"{chunk.metadata.get('section', '')} " + " ".join(lines[:head])
     stems = {fold(w)[:5] for w in words(text)}
     names = [t for t in key if not t.isdigit()]
-    return bool(names) and all(t in stems for t in names)
+    years = [t for t in key if t.isdigit()]
+    dated = {fold(w)[:5] for w in words(
+        f"{text} {chunk.title} {chunk.metadata.get('date', '')}")}
+    return (bool(names) and all(t in stems for t in names)
+            and (not years or any(y in dated for y in years)))
 
 
 def participants(event: str, doc_chunks: Sequence[RetrievedChunk],

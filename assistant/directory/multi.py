@@ -5,7 +5,9 @@ Three kinds, tried by :meth:`MultiAnswerer.answer` before normal retrieval:
 * "quali soci hanno partecipato alla missione X (sia a X sia a Y)?": the members named
   in the articles about each event (:mod:`assistant.directory.mentions`), intersected;
 * a follow-up about the previous answer's list ("quali di questi sono ospedali?"):
-  the directory filter applied to the members that answer named;
+  the directory filter applied to the members that answer named; "quali di loro erano
+  anche a MEDICA 2025?": those members that the articles about the event name
+  (:mod:`assistant.directory.attendance`);
 * several entities or years in one question ("i Forum 2024 e 2025", "le missioni a
   Boston, in Giappone e a Singapore"): one retrieval and one answer per part
   (:mod:`assistant.directory.split`), one cited line each.
@@ -24,17 +26,14 @@ from typing import TYPE_CHECKING
 
 from assistant.directory.aggregate import asked, events_in_year
 from assistant.directory.answer import build_answer
+from assistant.directory.attendance import Attendance
 from assistant.directory.compare import attributes, cell_question, editions, table
 from assistant.directory.followup import which_of_them
 from assistant.directory.mentions import (
     INTERSECT,
     Mention,
     MentionFinder,
-    event_key,
     events_of,
-    names_event,
-    participants,
-    pick_documents,
 )
 from assistant.directory.partanswer import best_cells
 from assistant.directory.proper import ProperNouns
@@ -49,7 +48,6 @@ from assistant.text import detect_language
 if TYPE_CHECKING:
     from assistant.directory.service import Directory
 
-K_EVENT = 10  # passages retrieved per event: the article and the lists that name it
 _NOT_FOUND = {"it": "non ho trovato questa informazione nei documenti",
               "en": "not found in the documents"}
 
@@ -61,6 +59,7 @@ class MultiAnswerer:
         self.directory = directory
         self.answerer = answerer
         self._proper: tuple[object, ProperNouns] | None = None
+        self.attendance = Attendance(directory, answerer.retriever)
 
     def answer(self, messages: Sequence[Message], caller: Caller,
                filters: Filters | None = None) -> Answer | None:
@@ -71,6 +70,7 @@ class MultiAnswerer:
         lang = detect_language(question, default="it")
         members = [r.name for r in self.directory.table.rows(caller.visibilities)]
         ans = (self._about_list(messages, caller, filters)
+               or self.attendance.listed_at_event(messages, caller, filters, lang)
                or which_of_them(self.answerer, messages, members, lang,
                                 caller.visibilities, filters)
                or self._took_part(question, lang, caller, filters)
@@ -113,36 +113,16 @@ class MultiAnswerer:
         finder = MentionFinder(self.directory.table.rows(caller.visibilities))
         found: list[dict[str, Mention]] = []
         for event in events:
-            hits = self.answerer.retriever.retrieve(event, caller.visibilities, K_EVENT, filters)
-            docs = pick_documents(event, hits)
-            if not docs:
+            members = self.attendance.members_at(event, caller, filters, finder)
+            if members is None:
                 return None
-            lists = self._event_passages(event, caller)
-            found.append(max((participants(
-                event, self.directory.doc_passages(doc, caller.visibilities),
-                [h for h in [*hits, *lists] if h.doc_id != doc], finder) for doc in docs),
-                key=len))
+            found.append(members)
         if len(found) > 1 and not INTERSECT.search(question):  # "rispettivamente a X e a Y"
             return self._per_event(events, found, lang)
         common = set(found[0]).intersection(*found[1:])
         if not common:
             return None if len(found) == 1 else self._per_event(events, found, lang, True)
         return self._list_members(events, found, common, lang)
-
-    def _event_passages(self, event: str, caller: Caller) -> list[RetrievedChunk]:
-        """Every article passage the caller may see that names the event (with its
-        title and date), not only the top retrieved: a delegation list may sit in the
-        report of another event."""
-        key = event_key(event)
-        tier = self.directory.index.lexical.tier(tuple(caller.visibilities))
-        out = []
-        for cid, row in tier.rows.items():
-            if row.meta.get("doc_type", "article") == "member":
-                continue
-            chunk = self.directory.passage(caller.visibilities, cid)
-            if names_event(key, chunk):
-                out.append(chunk)
-        return out
 
     def _list_members(self, events: list[str], found: list[dict[str, Mention]],
                       common: set[str], lang: str) -> Answer:

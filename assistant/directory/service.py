@@ -20,7 +20,7 @@ from assistant.directory.semantic import SectorMatcher
 from assistant.directory.table import MemberFilter, MemberRow, MemberTable
 from assistant.directory.vocab import CITY_FORMS, SECTOR_FORMS
 from assistant.models import Answer, Caller, Filters, RetrievedChunk
-from assistant.rag.condense import Message, rewrite
+from assistant.rag.condense import Message, is_followup, rewrite
 from assistant.rag.llm import LLM
 
 if TYPE_CHECKING:
@@ -50,6 +50,12 @@ class Directory:
         question = messages[-1].content.strip()
         q = self._parse(question, caller)
         earlier = [m for m in messages[:-1] if m.role == "user"]
+        if (q is not None and q.filter.is_empty() and earlier and is_followup(question)
+                and not looks_like_directory(earlier[-1].content)):
+            # "e quanti iscritti c'erano?" after a question about the Forum: a count
+            # of every member would answer what was not asked; the subject carried
+            # from the previous turn decides, through retrieval
+            return None
         # the previous turn is only pre-checked: re-parsing it could cost an LLM call
         if q is None and earlier and looks_like_directory(earlier[-1].content):
             standalone = rewrite(question, messages[:-1], keep_question_words=True)

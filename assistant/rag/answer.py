@@ -90,6 +90,9 @@ class Answerer:
         # codes written without their hyphen and typos are searched as the corpus spells them
         search = " ".join([split_codes(query), *q.fuzzy.values()])
         chunks = self.retriever.retrieve(search, visibilities, self.settings.top_k, filters)
+        if previous and query != question:  # a follow-up read with the earlier turns
+            chunks = conversation_first(chunks, self._answered_from(
+                messages, visibilities, filters))
         t2 = time.perf_counter()
         dense = self.retriever.sentence_similarity(asked, chunks) if chunks else []
         scored = selection.on_asked_years(
@@ -110,6 +113,14 @@ class Answerer:
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
         return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
                         scored, row, p_answer, checks, q, known)
+
+    def _answered_from(self, messages: Sequence[Message], visibilities: Sequence[str],
+                       filters: Filters | None) -> str | None:
+        """The document the previous turn was answered from, as retrieval finds it with
+        that turn's question and answer (a client sends the text, not the sources)."""
+        turn = " ".join(m.content for m in messages[:-1][-2:])
+        hits = self.retriever.retrieve(turn[-2000:], visibilities, 1, filters)
+        return hits[0].doc_id if hits else None
 
     def answer(self, messages: Sequence[Message], visibilities: Sequence[str],
                filters: Filters | None = None) -> Answer:
@@ -212,6 +223,20 @@ def passes_checks(question: str, query: str, lang: str, chunks: list[RetrievedCh
             and not extractive.missing_entities(query, lang, chunks)
             and not extractive.lacks_quantity(question, chosen)
             and not extractive.about_other_years(query, chosen, chunks))
+
+
+def conversation_first(chunks: list[RetrievedChunk], doc_id: str | None
+                       ) -> list[RetrievedChunk]:
+    """The retrieved passages of the conversation's document first, the others after,
+    each group in retrieval order: "and its capacity?" is about what the previous
+    answer quoted (the new plant's article), not about the company profile that ranks
+    first for the carried name. Nothing is added: a passage of that document that
+    retrieval did not bring is not the answer (pulling them in from deeper ranks
+    quoted the wrong passage more often than the right one)."""
+    if doc_id is None:
+        return chunks
+    return ([c for c in chunks if c.doc_id == doc_id]
+            + [c for c in chunks if c.doc_id != doc_id])
 
 
 def _word_tokens(text: str) -> Iterator[Event]:

@@ -23,9 +23,18 @@ _REGION_NAMES = (*REGIONS, "Trentino", "Alto Adige")
 _REGION_WORDS = {fold(w) for r in _REGION_NAMES for w in words(r)}
 _ELLIPSIS = re.compile(r"^(e|ed|and|what about|how about|invece|anche|pure|ma|quindi|allora)\b",
                        re.IGNORECASE)
-_PRONOUN = re.compile(r"\b(lo|la|li|le|l'|ne|gli|esso|essa|loro|quello|quella|questo|questa|"
-                      r"quelli|it|its|they|them|their|that|this|those|these|he|she|him|her)\b",
-                      re.IGNORECASE)
+# pronouns, possessives and demonstratives that point back ("il suo accordo", "in
+# quell'occasione", "la stessa fiera")
+_PRONOUN = re.compile(r"\b(lo|la|li|le|ne|gli|esso|essa|loro|quello|quella|questo|questa|"
+                      r"quelli|quel|quei|quegli|stess[oaie]|suo|sua|suoi|sue|"
+                      r"it|its|they|them|their|that|this|those|these|he|she|him|her|there)"
+                      r"(?!\w)|\b(?:l|quell)['’]", re.IGNORECASE)
+# an elided question word opens a turn ("Com'è andata?", "Dov'era?"): read it whole,
+# so that its stump is not carried as a word of the subject
+_ELIDED = {"com": "come", "dov": "dove", "cos": "cosa", "quand": "quando", "qual": "quale",
+           "quant": "quanto", "ch": "che"}
+_ELISION = re.compile(r"\b(" + "|".join(_ELIDED) + r")['’]", re.IGNORECASE)
+
 # "questi", "loro", "they": the previous answer's list, when it was one
 _LIST_REF = re.compile(r"\b(questi|queste|di loro|tra loro|fra loro|loro|they|them|these|"
                        r"those)\b", re.IGNORECASE)
@@ -34,6 +43,11 @@ MAX_LIST_NAMES = 12
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"\b[A-ZÀ-Þ][\w'’-]+(?:\s+(?:[A-ZÀ-Þ][\w'’-]+|di|del|della|de|per|e)){0,5}"
                    r"\s*(?:S\.p\.A\.|S\.r\.l\.)?")
+
+
+def unelided(text: str) -> str:
+    """``text`` with elided question words written out ("Com'è" -> "come è")."""
+    return _ELISION.sub(lambda m: _ELIDED[m.group(1).lower()] + " ", text)
 
 
 class Message(BaseModel):
@@ -54,7 +68,7 @@ def rewrite(question: str, history: Sequence[Message], keep_question_words: bool
     """Deterministic standalone query (offline mode). Question words of the previous
     turn ("quali", "soci") are noise for retrieval, but the member directory needs
     them to recognise a list question: ``keep_question_words`` carries them too."""
-    prev_user = next((m.content for m in reversed(history) if m.role == "user"), "")
+    prev_user = unelided(next((m.content for m in reversed(history) if m.role == "user"), ""))
     prev_bot = next((m.content for m in reversed(history) if m.role == "assistant"), "")
     if not prev_user or not is_followup(question):
         return question

@@ -135,6 +135,30 @@ def test_follow_up_on_the_previous_list(multi: Assistant) -> None:
     assert [c.doc_id for c in ans.citations] == ["members/delta.yaml"]
 
 
+def test_which_of_the_listed_were_also_at_another_event(multi: Assistant) -> None:
+    history = [Message(role="user", content="Chi ha partecipato alla missione a Lisbona?"),
+               Message(role="assistant",
+                       content="Alfamed S.r.l., Betagen S.r.l. e Ospedale Gamma [1]."),
+               Message(role="user", content="Quali di loro erano anche alla missione a Oslo?")]
+    ans = multi.ask(history, Caller())
+    assert _members(ans) == {"Alfamed S.r.l.", "Ospedale Gamma"}, ans.text
+    assert "Deltacare" not in ans.text  # at Oslo, but not in the previous answer
+    assert check(ans.text, ans.citations)
+    assert {c.doc_id for c in ans.citations} == {"articles/missione-oslo.md"}
+    unnamed = [*history[:2], Message(role="user", content="Quali di loro erano nuovi soci?")]
+    assert multi.multi.attendance.listed_at_event(unnamed, Caller(), None, "it") is None
+
+
+def test_a_count_of_every_member_is_not_the_answer_to_an_event_follow_up(
+        multi: Assistant) -> None:
+    history = [Message(role="user", content="Dove si è svolta la Fiera Salus 2025?"),
+               Message(role="assistant", content="La Fiera Salus 2025 [1]."),
+               Message(role="user", content="e quanti soci c'erano?")]
+    assert multi.directory.answer(history, Caller()) is None
+    alone = [Message(role="user", content="Quanti soci ci sono?")]
+    assert multi.directory.answer(alone, Caller()) is not None
+
+
 def test_single_questions_are_left_to_retrieval(multi: Assistant) -> None:
     assert multi.multi.answer([Message(role="user", content="Dove si è svolta la missione a "
                                        "Lisbona?")], Caller()) is None

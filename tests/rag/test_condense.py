@@ -95,3 +95,16 @@ def test_the_edition_before_or_after_moves_the_carried_year() -> None:
     assert "2026 2027" in rewrite("and the next edition?", h)
     assert "2025" in rewrite("E chi l'ha organizzato?", h)  # no relative edition: kept
     assert shift_years("E nel 2023, l'anno prima?", "Forum 2025") == "Forum 2025"
+
+
+def test_an_elided_question_word_is_not_carried_as_a_name() -> None:
+    history = [Message(role="user", content="Com'è andata la fiera MEDICA 2025?"),
+               Message(role="assistant", content="Bene [1].")]
+    query = rewrite("e quanti soci c'erano allo stand?", history)
+    assert "MEDICA 2025" in query and "Com" not in query.split()
+
+
+def test_possessives_and_demonstratives_point_back() -> None:
+    assert is_followup("In quale paese ha firmato il suo accordo OrthoLadin?")
+    assert is_followup("Che cosa ha ottenuto GenoVerso in quell'occasione?")
+    assert not is_followup("Quali progetti ha finanziato il bando Ponti di Innovazione 2024?")

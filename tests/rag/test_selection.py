@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.models import RetrievedChunk
+from assistant.rag.answer import conversation_first
 from assistant.rag.answer_model import (
     CLIP,
     AnswerModel,
@@ -244,3 +245,13 @@ def test_sentences_about_other_years_than_the_asked_ones_give_way() -> None:
     only = Scored(cands[:1], [[0.0]], np.array([1.0]))
     assert on_asked_years(only, "la dotazione del bando 2024", chunks) is only  # the
     # check then refuses: no sentence is about the asked year
+
+
+def test_the_conversations_document_comes_first_in_retrieval_order() -> None:
+    profile, a1, a2 = (_chunk("members/x", "X", "", 1.0),
+                       *(_chunk("articles/plant", "Plant", "2025-10-01", s) for s in (0.8, 0.7)))
+    other = _chunk("articles/other", "Other", "2025-01-01", 0.9)
+    assert conversation_first([profile, a1, other, a2], "articles/plant") == [
+        a1, a2, profile, other]
+    assert conversation_first([profile, a1], None) == [profile, a1]
+    assert conversation_first([profile, a1], "articles/none") == [profile, a1]
