@@ -158,14 +158,17 @@ CALENDAR = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split())
 _QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|numero di|"
                          r"number of)\b", re.I)
-# a standalone number (not part of a code like "PB-214" or "B2B"), or a number word
+# a standalone number or range ("8-15", not part of a code like "PB-214" or "B2B"), or
+# a number word
 NUMBER = re.compile(
-    r"(?<![\w-])\d[\d.,]*(?![\w-])|\b(due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
-    r"undici|dodici|quindici|venti|trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
+    r"(?<![\w-])\d[\d.,]*(?:[-–]\d[\d.,]*)?(?![\w-])|"
+    r"\b(due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|quindici|venti|"
+    r"trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
     r"migliai\w*|milion\w*|miliard\w*|two|three|four|five|six|seven|eight|nine|ten|"
     r"twelve|twenty|hundreds?|thousands?|millions?|billions?)\b", re.I)
 _YEAR_RE = re.compile(_YEAR)
-_DATE_OR_YEAR = re.compile(
+_DATE_OR_YEAR = re.compile(  # a year range ("2024-2026", "2013-14") is a date too
+    r"(?<![\w-])(?:19|20)\d\d[-–](?:19|20)?\d\d(?![\w-])|"
     rf"{_YEAR}|\b\d{{1,2}}\s+({MONTHS})\w*|\b({MONTHS})\w*\s+\d{{1,2}}\b", re.I)
 
 

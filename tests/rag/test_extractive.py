@@ -21,6 +21,7 @@ def _cand(text: str) -> Candidate:
     ("A quanto ammonta il contributo?", "Il contributo è di 30.000 euro a fondo perduto."),
     ("How many meetings were held?", "The delegation held 64 one-to-one meetings."),
     ("Quanti soci nel 2025?", "Nel 2025 i soci sono saliti a 212."),
+    ("Quanti cloroplasti ha una cellula?", "Una cellula di guardia ne contiene circa 8-15."),
 ])
 def test_a_stated_quantity_answers(question: str, sentence: str) -> None:
     assert not lacks_quantity(question, [_cand(sentence)])
@@ -34,6 +35,7 @@ def test_a_stated_quantity_answers(question: str, sentence: str) -> None:
      "Il bando 2026 chiude il 15 aprile e sarà presentato al Forum."),
     ("Quanti dipendenti ha Cellaria?", "L'ospedale sperimenta CLR-201 e il peptide PB-214."),
     ("How many patients by March 2026?", "Results are expected on March 3."),
+    ("Quante proposte sono arrivate?", "Il piano 2024-2026 prevede nuovi bandi."),
 ])
 def test_a_near_miss_without_quantity_does_not(question: str, sentence: str) -> None:
     assert lacks_quantity(question, [_cand(sentence)])
