@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from assistant.models import Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
-from assistant.rag.extractive import QUESTION_TERMS, Candidate
+from assistant.rag.extractive import NUMBER, QUESTION_TERMS, Candidate
 from assistant.rag.features import ASKS_NUMBER, DATE, analyse_question
 from assistant.rag.selection import score_candidates
 from assistant.stores.lexical import LexicalTier
@@ -34,6 +34,7 @@ DOCS = 5  # articles about the part read in full
 YEAR_K = 4  # and with the part's year as a date filter
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 FIGURE_BONUS = 3.0  # in the model's score units (log-odds)
+COUNTED_BONUS = 2.0  # a figure of what is asked (see counts_asked)
 _DIGITS = re.compile(r"(?<![\w-])\d[\d.,]*(?![\w-])")
 SIDE_WEIGHT = 4.0  # per step of :func:`about`
 ASKED_WEIGHT = 3.0  # for a sentence holding every word the part (or follow-up) asks
@@ -177,6 +178,40 @@ def _figure(text: str) -> bool:
     return bool(_DIGITS.search(DATE.sub(" ", re.sub(r"(?m)^\s*\d+[.)]\s", " ", text))))
 
 
+# the units that state a measure the question names: "superficie" -> "48 metri quadrati"
+_UNITS = {
+    "superfic": r"metri quadrat|m2|m²|mq|square met|ettar|hectare",
+    "durat": r"ann|mes|settiman|giorn|or[ae]\b|year|month|week|day|hour",
+    "lunghezz": r"chilometr|km\b|metr|mile",
+    "distanz": r"chilometr|km\b|metr|mile",
+    "pes": r"kg\b|chil|tonnellat|ton",
+    "capacit": r"unit|post|lett|seat|bed|litr",
+}
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # "9:00" is when, not how many
+
+
+def counts_asked(text: str, asked: Sequence[str], lang: str) -> bool:
+    """A figure of the sentence counts or measures what is asked: the word after it is
+    an asked word ("sette imprese" for "numero di imprese"), or, for an asked measure,
+    the measure's unit ("48 metri quadrati" for "superficie"). A figure before other
+    words ("95 distributori", "alle 9:00 lo stand") answers another question."""
+    if not asked:
+        return False
+    other = "en" if lang == "it" else "it"
+    units = [u for a in asked for k, u in _UNITS.items() if a.startswith(k)]
+    plain = _TIME.sub(" ", DATE.sub(" ", text))
+    for m in NUMBER.finditer(plain):
+        after = fold(plain[m.end():m.end() + 40]).lstrip(" *")
+        if units:
+            if any(re.match(u, after) for u in units):
+                return True
+            continue
+        word = after.split()[0] if after.split() else ""
+        if (set(analyze(word, lang)) | set(analyze(word, other))) & set(asked):
+            return True
+    return False
+
+
 def scored_sentences(answerer: Answerer, question: str, chunks: Sequence[RetrievedChunk],
                      tier: LexicalTier) -> list[tuple[Candidate, RetrievedChunk]]:
     """Every quotable sentence of ``chunks`` scored by the answer model, the passages
@@ -210,13 +245,17 @@ def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[s
     cands = scored_sentences(answerer, question, chunks, tier)
     own = part_terms(question, label)
     foreign = [t for t in (part_terms(question, o) for o in others) if t != own]
-    number = bool(ASKS_NUMBER.search(question))
     asked = asked_terms(question, label, lang, tier.idf)
+    # "quanti", "numero", or a measure ("superficie", "durata"): a figure is the answer
+    number = bool(ASKS_NUMBER.search(question)) or any(
+        a.startswith(k) for a in asked for k in _UNITS)
     ranked = []
     for cand, chunk in cands:
         side = about(cand.text, chunk, own, foreign)
         if side >= 0:
             bonus = FIGURE_BONUS if number and _figure(cand.text) else 0.0
+            if number and counts_asked(cand.text, list(asked), lang):
+                bonus += COUNTED_BONUS
             bonus += ASKED_WEIGHT * _share(asked, f"{cand.text} {chunk.title}", lang)
             ranked.append((cand.score + bonus + SIDE_WEIGHT * side, side, cand.text, chunk))
     if any(r[1] > 0 for r in ranked):  # a sentence naming no part only when none does

@@ -11,6 +11,7 @@ from assistant.directory.mentions import introduces, names_event
 from assistant.directory.partanswer import (
     about,
     asked_terms,
+    counts_asked,
     entity_words,
     label_terms,
     part_terms,
@@ -124,6 +125,11 @@ def test_a_list_belongs_to_the_event_its_heading_names() -> None:
                      "2025-11-25", "The companies")
     assert not introduces(["medic", "2024"], _chunk("x", "- Alfa S.r.l.", "", "The companies"))
     assert names_event(["medic", "2024"], passing)
+    exhibitors_2024 = _chunk("MEDICA 2024: sette imprese", "Le imprese a MEDICA:\n- Alfa S.r.l.",
+                             "2024-11-05", "Le imprese presenti")
+    assert introduces(["medic"], exhibitors_2024)
+    assert introduces(["medic", "2024"], exhibitors_2024)
+    assert not introduces(["medic", "2025"], exhibitors_2024)  # another edition's list
 
 
 def test_listed_names_of_the_previous_answer() -> None:
@@ -154,3 +160,14 @@ def test_a_year_all_parts_share_is_part_of_each_part() -> None:
     own, other = part_terms("missioni 2027 a Boston", "Boston"), [["dubai", "2027"]]
     assert about("Destinazione: Boston; Posti: 10.", calendar, own, other) == 1
     assert about("Destinazione: Dubai; Posti: 8.", calendar, own, other) == -1
+
+
+def test_a_figure_counts_what_is_asked_or_measures_it_in_its_unit() -> None:
+    stand = ("Il cluster avrà uno stand di 48 metri quadrati che ospiterà sette imprese "
+             "socie.")
+    breakfast = "Alle 9:00 lo stand ospiterà 95 distributori dall'11 al 14 novembre."
+    assert counts_asked(stand, ["numer", "impres"], "it")
+    assert counts_asked(stand, ["superfic", "stand"], "it")
+    assert not counts_asked(breakfast, ["numer", "impres"], "it")
+    assert not counts_asked(breakfast, ["superfic", "stand"], "it")  # no unit of area
+    assert counts_asked("The stand grew to 60 square metres.", ["superfic"], "it")
