@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from assistant.models import Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
-from assistant.rag.extractive import NUMBER, QUESTION_TERMS, Candidate
+from assistant.rag.extractive import QUESTION_TERMS, Candidate
 from assistant.rag.features import ASKS_NUMBER, DATE, analyse_question
 from assistant.rag.selection import score_candidates
 from assistant.stores.lexical import LexicalTier
@@ -192,7 +192,7 @@ _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # "9:00" is when, not how many
 
 def counts_asked(text: str, asked: Sequence[str], lang: str) -> bool:
     """A figure of the sentence counts or measures what is asked: the word after it is
-    an asked word ("sette imprese" for "numero di imprese"), or, for an asked measure,
+    an asked word ("7 imprese" for "numero di imprese"), or, for an asked measure,
     the measure's unit ("48 metri quadrati" for "superficie"). A figure before other
     words ("95 distributori", "alle 9:00 lo stand") answers another question."""
     if not asked:
@@ -200,7 +200,7 @@ def counts_asked(text: str, asked: Sequence[str], lang: str) -> bool:
     other = "en" if lang == "it" else "it"
     units = [u for a in asked for k, u in _UNITS.items() if a.startswith(k)]
     plain = _TIME.sub(" ", DATE.sub(" ", text))
-    for m in NUMBER.finditer(plain):
+    for m in _DIGITS.finditer(plain):  # number words are targets as often as counts
         after = fold(plain[m.end():m.end() + 40]).lstrip(" *")
         if units:
             if any(re.match(u, after) for u in units):

@@ -163,7 +163,7 @@ def test_a_year_all_parts_share_is_part_of_each_part() -> None:
 
 
 def test_a_figure_counts_what_is_asked_or_measures_it_in_its_unit() -> None:
-    stand = ("Il cluster avrà uno stand di 48 metri quadrati che ospiterà sette imprese "
+    stand = ("Il cluster avrà uno stand di 48 metri quadrati che ospiterà 7 imprese "
              "socie.")
     breakfast = "Alle 9:00 lo stand ospiterà 95 distributori dall'11 al 14 novembre."
     assert counts_asked(stand, ["numer", "impres"], "it")
