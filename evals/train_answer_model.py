@@ -40,6 +40,7 @@ from assistant.rag.answer_model import (
     load_model,
     standardised,
 )
+from assistant.rag.extractive import QUESTION_TERMS
 from assistant.rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from assistant.rag.selection import MAX_WORDS
 from evals.answers import Question, fact_found
@@ -112,7 +113,8 @@ class Collected:
                 if not scored.cands:
                     continue
                 selection.rescore(scored, model)
-                chosen = selection.select(scored, model, [c.doc_id for c in ctx.chunks])
+                chosen = selection.select(scored, model, [c.doc_id for c in ctx.chunks],
+                                          set(ctx.info.terms) - QUESTION_TERMS)
                 rows.append(selection.answerability_row(ctx.info, scored, ctx.chunks,
                                                         ctx.known))
                 labels.append(y)

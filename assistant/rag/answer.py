@@ -97,7 +97,8 @@ class Answerer:
         dense = self.retriever.sentence_similarity(asked, chunks) if chunks else []
         scored = selection.on_asked_years(
             selection.score_candidates(q, chunks, dense, self.model), query, chunks)
-        chosen = selection.select(scored, self.model, [c.doc_id for c in chunks])
+        chosen = selection.select(scored, self.model, [c.doc_id for c in chunks],
+                                  set(q.terms) - extractive.QUESTION_TERMS)
         known = lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy  # noqa: E731
         row = selection.answerability_row(q, scored, chunks, known)
         p_answer = self.model.p_answerable(row)

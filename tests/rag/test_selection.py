@@ -183,12 +183,31 @@ def test_second_sentence_only_with_a_comparable_share() -> None:
     assert [c.start for c in select(spread, model, ["a", "b"])] == [100]  # 0.15 < 0.5 x 0.45
 
 
+def test_a_second_sentence_completes_the_asked_words_the_best_one_lacks() -> None:
+    model = AnswerModel(identity(SENTENCE_FEATURES), identity(QUESTION_FEATURES), 0.5, 0.5)
+    names = Candidate(0, 0, "La collaborazione con la Camera di Osaka è il filone principale.",
+                      0.0, {"collabor", "camer", "osak", "filon"})
+    asked = Candidate(0, 100, "Verranno attivati accordi di partnership.", 0.0,
+                      {"verrann", "attiv", "accord", "partnership"})
+    other = Candidate(0, 200, "Il forum ha riunito molti stakeholder.", 0.0,
+                      {"forum", "riun", "stakeholder"})
+    scored = Scored([names, other, asked], [[0.0]] * 3, np.array([0.60, 0.20, 0.10]))
+    question = {"accord", "attiv", "camer", "osak"}
+    assert [c.start for c in select(scored, model, None, question)] == [0, 100]
+    assert [c.start for c in select(scored, model)] == [0]  # no asked words, no completion
+    covered = {"camer", "osak", "collabor"}  # the best sentence holds them all
+    assert [c.start for c in select(scored, model, None, covered)] == [0]
+
+
 def test_an_announcement_does_not_answer_how_it_went() -> None:
     ann = Candidate(0, 0, "Il premio sarà assegnato a dicembre.", 0.0, set())
     fact = Candidate(0, 0, "Il premio è stato assegnato a VascuLab.", 0.0, set())
     assert only_announces("Chi ha vinto il premio?", [ann])
     assert not only_announces("Chi ha vinto il premio?", [fact])
     assert not only_announces("Quando sarà assegnato il premio?", [ann])
+    talk = Candidate(0, 0, "Se ne parlerà al Summit di ottobre.", 0.0, set())
+    assert only_announces("Chi ha vinto il premio?", [ann, talk])  # a future of any verb
+    assert not only_announces("Chi ha vinto il premio?", [ann, fact])
 
 
 def test_unknown_words_and_missing_names_are_measured() -> None:
