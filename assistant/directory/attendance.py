@@ -23,7 +23,7 @@ from assistant.directory.mentions import (
     pick_documents,
 )
 from assistant.models import Answer, Caller, Filters, RetrievedChunk
-from assistant.rag.citations import validate
+from assistant.rag.citations import marker, validate
 from assistant.rag.condense import Message, refers_to_list
 
 if TYPE_CHECKING:
@@ -101,11 +101,7 @@ class Attendance:
 
 def _listed(event: str, common: Sequence[Mention], lang: str) -> Answer:
     sources: list[RetrievedChunk] = []
-    items = []
-    for m in common:
-        if m.chunk not in sources:
-            sources.append(m.chunk)
-        items.append(f"{m.row.name} [{sources.index(m.chunk) + 1}]")
+    items = [f"{m.row.name} {marker(sources, m.chunk)}" for m in common]
     lead = (f"Among those named in the previous answer, named in the articles about "
             f"«{event}» ({len(items)}): " if lang == "en" else
             f"Tra quelli citati nella risposta precedente, risultano negli articoli su "

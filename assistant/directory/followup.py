@@ -20,7 +20,7 @@ from assistant.directory.mentions import short_forms
 from assistant.directory.partanswer import ASKED_WEIGHT, scored_sentences
 from assistant.models import Answer, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
-from assistant.rag.citations import validate
+from assistant.rag.citations import marker, validate
 from assistant.rag.condense import Message, answer_names, refers_to_list, rewrite
 from assistant.rag.extractive import QUESTION_TERMS
 from assistant.text import analyze, fold
@@ -148,9 +148,7 @@ def _compose(kept: Sequence[tuple[str, str, RetrievedChunk]], lang: str,
     sources: list[RetrievedChunk] = []
     lines = [_LEAD.get(lang, _LEAD["it"])]
     for name, sentence, chunk in kept:
-        if chunk not in sources:
-            sources.append(chunk)
-        lines.append(f"- **{name}**: {sentence.strip()} [{sources.index(chunk) + 1}]")
+        lines.append(f"- **{name}**: {sentence.strip()} {marker(sources, chunk)}")
     text, cits = validate("\n".join(lines), sources)
     return Answer(text=text, citations=cits, grounded=bool(cits), language=lang,
                   query=query)

@@ -41,7 +41,7 @@ from assistant.directory.query import ANAPHORA, normalise
 from assistant.directory.split import Part, split
 from assistant.models import Answer, Caller, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
-from assistant.rag.citations import validate
+from assistant.rag.citations import marker, validate
 from assistant.rag.condense import Message
 from assistant.text import detect_language
 
@@ -127,16 +127,9 @@ class MultiAnswerer:
     def _list_members(self, events: list[str], found: list[dict[str, Mention]],
                       common: set[str], lang: str) -> Answer:
         sources: list[RetrievedChunk] = []
-        index: dict[str, int] = {}
-
-        def mark(c: RetrievedChunk) -> str:
-            if c.chunk_id not in index:
-                sources.append(c)
-                index[c.chunk_id] = len(sources)
-            return f"[{index[c.chunk_id]}]"
-
         rows = sorted((found[0][d].row for d in common), key=lambda r: r.name)
-        items = [f"{r.name} " + "".join(mark(f[r.doc_id].chunk) for f in found) for r in rows]
+        items = [f"{r.name} " + "".join(marker(sources, f[r.doc_id].chunk) for f in found)
+                 for r in rows]
         quoted = [f"«{e}»" for e in events]
         if lang == "en":
             where = " and ".join(quoted)
@@ -157,11 +150,8 @@ class MultiAnswerer:
         lines = []
         sources: list[RetrievedChunk] = []
         for event, f in zip(events, found, strict=True):
-            items = []
-            for m in sorted(f.values(), key=lambda m: m.row.name):
-                if m.chunk not in sources:
-                    sources.append(m.chunk)
-                items.append(f"{m.row.name} [{sources.index(m.chunk) + 1}]")
+            items = [f"{m.row.name} {marker(sources, m.chunk)}"
+                     for m in sorted(f.values(), key=lambda m: m.row.name)]
             lines.append(f"- **{event}** ({len(items)}): {', '.join(items) or '-'}")
         head = "" if not none_in_common else (
             "No member is named in both.\n" if lang == "en"
@@ -227,12 +217,8 @@ class MultiAnswerer:
         def quote(question: str, label: str, n: int) -> str:
             cells = best_cells(self.answerer, question, label, labels, lang,
                                caller.visibilities, filters, n, self.directory.doc_passages)
-            out = []
-            for c in cells:
-                if c.chunk not in sources:
-                    sources.append(c.chunk)
-                out.append(f"{c.sentence.rstrip()} [{sources.index(c.chunk) + 1}]")
-            return " ".join(out)
+            return " ".join(f"{c.sentence.rstrip()} {marker(sources, c.chunk)}"
+                            for c in cells)
 
         split_attrs = [attributes(p.question) for p in parts]
         attrs = split_attrs[0][1]

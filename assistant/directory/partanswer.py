@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.models import Filters, RetrievedChunk
@@ -190,7 +190,12 @@ _UNITS = {
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # "9:00" is when, not how many
 
 
-def counts_asked(text: str, asked: Sequence[str], lang: str) -> bool:
+def measure_units(asked: Iterable[str]) -> list[str]:
+    """The unit patterns of the measures among the asked terms ("superfic" -> m²)."""
+    return [u for a in asked for k, u in _UNITS.items() if a.startswith(k)]
+
+
+def counts_asked(text: str, asked: Collection[str], lang: str) -> bool:
     """A figure of the sentence counts or measures what is asked: the word after it is
     an asked word ("7 imprese" for "numero di imprese"), or, for an asked measure,
     the measure's unit ("48 metri quadrati" for "superficie"). A figure before other
@@ -198,7 +203,7 @@ def counts_asked(text: str, asked: Sequence[str], lang: str) -> bool:
     if not asked:
         return False
     other = "en" if lang == "it" else "it"
-    units = [u for a in asked for k, u in _UNITS.items() if a.startswith(k)]
+    units = measure_units(asked)
     plain = _TIME.sub(" ", DATE.sub(" ", text))
     for m in _DIGITS.finditer(plain):  # number words are targets as often as counts
         after = fold(plain[m.end():m.end() + 40]).lstrip(" *")
@@ -247,14 +252,13 @@ def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[s
     foreign = [t for t in (part_terms(question, o) for o in others) if t != own]
     asked = asked_terms(question, label, lang, tier.idf)
     # "quanti", "numero", or a measure ("superficie", "durata"): a figure is the answer
-    number = bool(ASKS_NUMBER.search(question)) or any(
-        a.startswith(k) for a in asked for k in _UNITS)
+    number = bool(ASKS_NUMBER.search(question)) or bool(measure_units(asked))
     ranked = []
     for cand, chunk in cands:
         side = about(cand.text, chunk, own, foreign)
         if side >= 0:
             bonus = FIGURE_BONUS if number and _figure(cand.text) else 0.0
-            if number and counts_asked(cand.text, list(asked), lang):
+            if number and counts_asked(cand.text, asked.keys(), lang):
                 bonus += COUNTED_BONUS
             bonus += ASKED_WEIGHT * _share(asked, f"{cand.text} {chunk.title}", lang)
             ranked.append((cand.score + bonus + SIDE_WEIGHT * side, side, cand.text, chunk))

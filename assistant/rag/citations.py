@@ -62,6 +62,14 @@ def to_citation(n: int, c: RetrievedChunk) -> Citation:
                     date=c.metadata.get("date"))
 
 
+def marker(sources: list[RetrievedChunk], chunk: RetrievedChunk) -> str:
+    """``[n]`` for ``chunk``, numbered by first use: added to ``sources`` when new (for
+    answers composed line by line, then checked by :func:`validate`)."""
+    if chunk not in sources:
+        sources.append(chunk)
+    return f"[{sources.index(chunk) + 1}]"
+
+
 def validate(text: str, sources: Sequence[RetrievedChunk]) -> tuple[str, list[Citation]]:
     """Rewrite ``text`` so that its markers are exactly the returned citations."""
     rw = CitationRewriter(sources)
