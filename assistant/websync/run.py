@@ -26,6 +26,7 @@ import httpx
 
 from assistant.ingest.index import DOC_BATCH, Index
 from assistant.ingest.load import LoadError
+from assistant.ingest.written import split_by_document
 from assistant.models import Document
 from assistant.settings import Settings
 from assistant.stores.manifest import DocRow
@@ -253,18 +254,16 @@ def _write(index: Index, state: SyncState, changed: list[_Changed], report: Sync
         if stop is not None and stop.is_set():
             return
         batch = changed[b:b + DOC_BATCH]
-        texts = [ch.embed_text for c in batch for ch in chunks[c.doc.doc_id]]
-        vecs = index.embedder.embed_passages(texts)
-        off = 0
-        for c in batch:
-            mine = chunks[c.doc.doc_id]
+        # chunk and sentence vectors of the whole batch in one go, outside the lock
+        vecs, sents = index.embed_chunks([ch for c in batch for ch in chunks[c.doc.doc_id]])
+        docs = [c.doc for c in batch]
+        for c, item in zip(batch, split_by_document(docs, chunks, vecs, sents), strict=True):
             with lock:
                 existed = index.manifest.has_doc(c.doc.doc_id)
-                index.upsert_document(c.doc, vecs[off:off + len(mine)], mine)
+                index.upsert_documents([item])
             state.save_page(c.page)
             (report.updated if existed else report.new).append(c.page.url)
-            off += len(mine)
-            done += len(mine)
+            done += len(item[1])
             if progress:
                 progress("embed", done, total)
 

@@ -322,14 +322,14 @@ def test_closing_an_index_leaves_a_shared_embedder_usable(corpus_settings: Setti
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("mode", ["late", "separate", "packed"])
+@pytest.mark.parametrize("mode", ["late", "separate", "packed", "focused"])
 def test_cold_ingest_embedding_calls_per_chunk(corpus_settings: Settings, mode: str) -> None:
     settings = corpus_settings.model_copy(update={"sentence_vectors": mode})
     idx = Index(settings, embedder=Embedder(None, "fast", threads=1))  # no cache: all cold
     try:
         report = idx.ingest()
         sentences = sum(c.count() for c in idx.vectors.sentences.values())
-        if mode in ("late", "packed"):  # one pass per chunk (sentences pooled or packed)
+        if mode != "separate":  # one call per chunk (sentences pooled, packed or focused)
             assert report.embed_calls == report.chunks_written == 6
         else:  # one more pass per sentence
             assert report.embed_calls == report.chunks_written + sentences
@@ -361,3 +361,48 @@ def test_packed_sentence_vectors_are_the_separate_ones(corpus_settings: Settings
     assert stored["packed"].keys() == stored["separate"].keys() and stored["packed"]
     for key, vec in stored["separate"].items():
         np.testing.assert_allclose(stored["packed"][key], vec, atol=1e-6)
+
+
+def test_focused_mode_stores_its_own_vectors_and_redoes_an_index(
+        corpus_settings: Settings, embedder: Embedder) -> None:
+    """Switching to focused sentence vectors re-ingests (the manifest hash names the
+    kind), and what is stored differs from separate passes."""
+    idx = Index(corpus_settings, embedder=embedder)
+    try:
+        idx.ingest()
+        before = idx.vectors.sentences["public"].get(include=["embeddings"])
+    finally:
+        idx.close()
+    focused = corpus_settings.model_copy(update={"sentence_vectors": "focused"})
+    idx = Index(focused, embedder=embedder)
+    try:
+        report = idx.ingest()
+        assert report.unchanged == 0 and len(report.updated) == len(DOC_IDS)
+        after = idx.vectors.sentences["public"].get(include=["embeddings"])
+    finally:
+        idx.close()
+    old = dict(zip(before["ids"], before["embeddings"], strict=True))
+    new = dict(zip(after["ids"], after["embeddings"], strict=True))
+    assert old.keys() == new.keys()
+    cos = [float(np.dot(old[k], new[k])) for k in old]
+    assert max(cos) < 0.9999 and min(cos) > 0.8
+
+
+def test_a_batch_of_documents_is_one_chroma_write_per_partition(
+        corpus_settings: Settings, fake_embedder: FakeEmbedder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    writes: list[tuple[str, int]] = []
+    real = VectorStore.add
+
+    def counting(self: VectorStore, visibility: str, chunks: Any, vectors: Any) -> None:
+        writes.append((visibility, len(chunks)))
+        real(self, visibility, chunks, vectors)
+
+    monkeypatch.setattr(VectorStore, "add", counting)
+    idx = Index(corpus_settings, embedder=fake_embedder)
+    try:
+        report = idx.ingest()
+    finally:
+        idx.close()
+    assert sorted(v for v, _ in writes) == ["members", "public"]  # not one per document
+    assert sum(n for _, n in writes) == report.chunks_written

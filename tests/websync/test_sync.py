@@ -174,3 +174,29 @@ def test_max_pages_fetches_the_first_listed_pages_only(index: Index, site: Site)
     assert report.new == [b + "/news/bando-ponti", b + "/news/missione-osaka"]
     assert report.not_fetched == 8  # 10 listed: 6 sitemap news, 2 events, 2 feed items
     assert not site.hits.get(("/news/piano-attivita", 200))
+
+
+def test_a_synced_page_is_embedded_once(tmp_path: Path, site: Site) -> None:
+    """Chunk and sentence vectors of a batch of pages are computed together and written
+    as they are: no page goes through the model a second time when it is stored."""
+    from tests.fakes import FakeEmbedder
+
+    class Recording(FakeEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.texts: list[str] = []
+
+        def embed_passages(self, texts, progress=None):  # type: ignore[no-untyped-def]
+            self.texts.extend(texts)
+            return super().embed_passages(texts, progress)
+
+    emb = Recording()
+    idx = Index(Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index"),
+                embedder=emb)
+    try:
+        report = run(idx, site)
+        assert len(report.new) == len(ALLOWED)
+        assert emb.texts and len(emb.texts) == len(set(emb.texts))
+        assert report.embed_calls == len(emb.texts)
+    finally:
+        idx.close()

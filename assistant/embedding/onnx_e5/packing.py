@@ -100,3 +100,32 @@ def row_inputs(batch: list[Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         pad = np.arange(a, length)
         mask[r, pad, pad] = 1
     return ids, pos, mask, segments
+
+
+def focus_mask(mask: np.ndarray, segments: list[tuple[int, int, int, Window]],
+               ranges: dict[int, list[tuple[int, int]]]) -> np.ndarray:
+    """The key mask of the focus branch: ``mask`` with each spanned window narrowed.
+
+    ``ranges[text]`` are the content-token ranges [a, b) of a text's spans (prefix
+    included, the first one starting after the title). In a window of such a text,
+    the head (``<s>`` and the content tokens before the first span) attends to
+    itself; a span's tokens attend to the head and to their own span; any other
+    token (``</s>``, text between spans) to the head and to itself.
+    """
+    out = mask.copy()
+    for r, a, b, w in segments:
+        spans = ranges.get(w.text)
+        if not spans:
+            continue
+        size = b - a
+        lo, hi = w.start, w.start + size - 2  # content positions this window holds
+        head = 1 + max(0, min(spans[0][0], hi) - lo)  # <s> and the title, in this window
+        block = np.zeros((size, size), dtype=np.int32)
+        block[:, :head] = 1
+        np.fill_diagonal(block, 1)
+        for sa, sb in spans:
+            x, y = max(sa, lo), min(sb, hi)
+            if x < y:
+                block[1 + x - lo:1 + y - lo, 1 + x - lo:1 + y - lo] = 1
+        out[r, a:b, a:b] = block
+    return out
