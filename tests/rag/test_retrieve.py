@@ -225,7 +225,7 @@ def test_dense_score_mixes_chunk_and_best_sentence_cosines(index: Index,
     assert len(sentences) == 2  # the 400 participants are in one sentence of two
     chunk_cos = float(index.embedder.embed_passages([chunk.embed_text])[0] @ q)
     best = float(max(index.embed_chunks([chunk])[1][0] @ q))  # as stored (late or not)
-    a = retrieve.SENTENCE_WEIGHTS[retrieve.stored_sentence_vectors(retriever.settings)]
+    a = retrieve.SENTENCE_WEIGHTS[retriever.settings.stored_sentence_vectors]
     assert dense[chunk.chunk_id] == pytest.approx(a * best + (1 - a) * chunk_cos, abs=1e-3)
     stored = index.vectors.sentences["public"].get(where={"doc_id": "forum"})["ids"]
     assert sorted(stored) == [f"{chunk.chunk_id}#s0", f"{chunk.chunk_id}#s1"]
