@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_ITALIAN
+from rapidfuzz import fuzz
 
 LANGS = ("it", "en")
 TOKENIZER_VERSION = "2"  # bump when analyze() changes: stored lexical tokens are redone
@@ -141,3 +142,16 @@ def is_common_word(word: str, lang: str) -> bool:
     """``word`` is an ordinary word of ``lang`` (Zipf frequency >= :data:`WORD_ZIPF`):
     not a typo, a name or a code."""
     return zipf(word, lang) >= WORD_ZIPF
+
+
+COGNATE_RATIO = 80  # Indel similarity (rapidfuzz ratio) of one word in two languages
+COGNATE_MIN = 5  # letters: shorter stems are too often alike by chance
+
+
+def is_cognate(a: str, b: str) -> bool:
+    """Two stems that a reader sees as one word in two languages: "contatt" /
+    "contact", "pazient" / "patient", "qualific" / "qualifi". At least
+    :data:`COGNATE_MIN` letters each, the same first letter, and an Indel similarity
+    of at least :data:`COGNATE_RATIO`."""
+    return (len(a) >= COGNATE_MIN and len(b) >= COGNATE_MIN and a[0] == b[0]
+            and fuzz.ratio(a, b) >= COGNATE_RATIO)

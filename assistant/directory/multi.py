@@ -1,6 +1,6 @@
 """Questions about several things at once, answered part by part.
 
-Three kinds, tried by :meth:`MultiAnswerer.answer` before normal retrieval:
+Four kinds, tried by :meth:`MultiAnswerer.answer` before normal retrieval:
 
 * "quali soci hanno partecipato alla missione X (sia a X sia a Y)?": the members named
   in the articles about each event (:mod:`assistant.directory.mentions`), intersected;
@@ -8,6 +8,8 @@ Three kinds, tried by :meth:`MultiAnswerer.answer` before normal retrieval:
   the directory filter applied to the members that answer named; "quali di loro erano
   anche a MEDICA 2025?": those members that the articles about the event name
   (:mod:`assistant.directory.attendance`);
+* how something went over time ("come è andato avanti l'arruolamento?"): one line
+  per dated article about it, oldest first (:mod:`assistant.directory.timeline`);
 * several entities or years in one question ("i Forum 2024 e 2025", "le missioni a
   Boston, in Giappone e a Singapore"): one retrieval and one answer per part
   (:mod:`assistant.directory.split`), one cited line each.
@@ -39,6 +41,7 @@ from assistant.directory.partanswer import best_cells
 from assistant.directory.proper import ProperNouns
 from assistant.directory.query import ANAPHORA, normalise
 from assistant.directory.split import Part, split
+from assistant.directory.timeline import timeline
 from assistant.models import Answer, Caller, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import marker, validate
@@ -75,6 +78,8 @@ class MultiAnswerer:
                                 caller.visibilities, filters)
                or self._took_part(question, lang, caller, filters)
                or self._in_year(question, lang, caller)
+               or timeline(self.answerer, question, lang, caller.visibilities, filters,
+                           self.directory.doc_passages, self.proper(caller))
                or self._parts(question, lang, caller, filters))
         if ans is not None:
             ans.timings["total_ms"] = (time.perf_counter() - t0) * 1e3

@@ -56,7 +56,7 @@ def label_terms(label: str) -> list[str]:
     return [fold(w) for w in words(label) if fold(w) not in _GENERIC and len(w) >= 3]
 
 
-def _names(terms: Sequence[str], text: str, date: str = "") -> bool:
+def names_every(terms: Sequence[str], text: str, date: str = "") -> bool:
     """Every term of the label occurs in ``text``, up to its ending ("indagini",
     "Indagine"); a year also as the date's year."""
     toks = {_key(w) for w in words(text)}
@@ -80,11 +80,11 @@ def about(sentence: str, chunk: RetrievedChunk, own: Sequence[str],
     context = f"{chunk.title} {chunk.metadata.get('section', '')}"
     date = str(chunk.metadata.get("date", ""))
     full = f"{sentence} {context}"
-    if _names(own, context, date):
+    if names_every(own, context, date):
         return 2
-    if _names(own, full, date):
+    if names_every(own, full, date):
         return 1
-    return -1 if any(_names(f, full, date) for f in foreign) else 0
+    return -1 if any(names_every(f, full, date) for f in foreign) else 0
 
 
 def _year_filter(filters: Filters | None, year: str) -> Filters:
@@ -146,7 +146,7 @@ def titled(answerer: Answerer, key: Sequence[str], visibilities: Sequence[str],
     for row in tier.rows.values():
         meta = row.meta
         if row.doc_id not in docs and meta.get("doc_type", "article") != "member" and \
-                _names(key, str(meta.get("title", "")), str(meta.get("date", ""))):
+                names_every(key, str(meta.get("title", "")), str(meta.get("date", ""))):
             docs[row.doc_id] = str(meta.get("date", ""))
     first = [d for d in dict.fromkeys(retrieved) if d in docs]
     rest = sorted((d for d in docs if d not in first), key=lambda d: docs[d], reverse=True)
@@ -164,14 +164,14 @@ def asked_terms(question: str, label: str, lang: str,
     return {t: idf(t) for t in analyze(question, lang) if t not in drop}
 
 
-def _share(asked: dict[str, float], text: str, lang: str) -> float:
+def asked_share(asked: dict[str, float], text: str, lang: str) -> float:
     if not asked:
         return 0.0
     terms = set(analyze(text, lang)) | set(analyze(text, "en" if lang == "it" else "it"))
     return sum(w for t, w in asked.items() if t in terms) / sum(asked.values())
 
 
-def _figure(text: str) -> bool:
+def has_figure(text: str) -> bool:
     """A figure (not a date, a year or a list item's number): what a "how many"
     question wants. Number words are left out: "sei incontri per organizzazione" is
     a target, rarely the count asked."""
@@ -257,10 +257,10 @@ def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[s
     for cand, chunk in cands:
         side = about(cand.text, chunk, own, foreign)
         if side >= 0:
-            bonus = FIGURE_BONUS if number and _figure(cand.text) else 0.0
+            bonus = FIGURE_BONUS if number and has_figure(cand.text) else 0.0
             if number and counts_asked(cand.text, asked.keys(), lang):
                 bonus += COUNTED_BONUS
-            bonus += ASKED_WEIGHT * _share(asked, f"{cand.text} {chunk.title}", lang)
+            bonus += ASKED_WEIGHT * asked_share(asked, f"{cand.text} {chunk.title}", lang)
             ranked.append((cand.score + bonus + SIDE_WEIGHT * side, side, cand.text, chunk))
     if any(r[1] > 0 for r in ranked):  # a sentence naming no part only when none does
         ranked = [r for r in ranked if r[1] > 0]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.models import Answer, Citation, Filters, RetrievedChunk
-from assistant.rag import extractive, selection
+from assistant.rag import extractive, outcome, selection
 from assistant.rag.answer_model import AnswerModel, load_model
 from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, asked_with_subject, condense
@@ -26,6 +26,7 @@ from assistant.rag.prompts import (
     ANSWER_FRAME,
     DEGRADED,
     NOT_YET,
+    PENDING,
     REFUSAL,
     system_prompt,
     user_prompt,
@@ -99,7 +100,8 @@ class Answerer:
             selection.score_candidates(q, chunks, dense, self.model), query, chunks)
         chosen = selection.select(scored, self.model, [c.doc_id for c in chunks],
                                   set(q.terms) - extractive.QUESTION_TERMS)
-        known = lambda t: tier.doc_freq(t) > 0 or t in q.fuzzy  # noqa: E731
+        known = selection.corpus_knows(tier.doc_freq, set(q.fuzzy), question, lang,
+                                       tier.main_language)
         row = selection.answerability_row(q, scored, chunks, known)
         p_answer = self.model.p_answerable(row)
         checks = passes_checks(question, query, lang, chunks, chosen)
@@ -171,13 +173,16 @@ class Answerer:
         if not ctx.chosen:
             return self._refusal(ctx)
         text, cites = validate(extractive.compose(ctx.chosen, ctx.chunks), ctx.chunks)
-        announced = selection.only_announces(ctx.question, ctx.chosen)
-        frames = NOT_YET if announced else ANSWER_FRAME
+        announced = outcome.only_announces(ctx.question, ctx.chosen)
+        pending = not announced and ctx.info is not None and outcome.says_not_yet(
+            ctx.chosen, set(ctx.info.terms) & ctx.info.attr)
+        frames = NOT_YET if announced else PENDING if pending else ANSWER_FRAME
         text = frames.get(ctx.lang, frames["it"]).format(answer=text)
         if degraded:
             text = f"{text}\n\n{DEGRADED.get(ctx.lang, DEGRADED['it'])}"
         timings = dict(ctx.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
-        return Answer(text=text, citations=cites, grounded=not announced, language=ctx.lang,
+        return Answer(text=text, citations=cites, grounded=not (announced or pending),
+                      language=ctx.lang,
                       mode="extractive", degraded=degraded, query=ctx.query, timings=timings)
 
     def _llm_stream(self, ctx: _Context) -> Generator[Event, None, Answer | None]:

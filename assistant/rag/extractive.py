@@ -33,7 +33,8 @@ QUESTION_TERMS = frozenset(analyze(
     "ammonta ammontano ammontare cluster",
     "it")) | frozenset(analyze(
     "which what who how when where why much many list tell describe explain know "
-    "information news about members member work works working active involved cluster",
+    "information news about members member work works working active involved cluster "
+    "did does do done has have had was were is are been being",
     "en"))
 _EN_STOP = frozenset(fold(w) for w in STOPWORDS_EN) | frozenset(
     "were was been being am are is be do does did done have has had having would could should "

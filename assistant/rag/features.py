@@ -18,11 +18,11 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from assistant.rag.extractive import MONTHS, NUMBER
-from assistant.text import analyze, fold, is_common_word, words
+from assistant.text import COGNATE_MIN, analyze, fold, is_cognate, is_common_word, words
 
 SENTENCE_FEATURES = (
     "overlap", "own", "focus", "title", "bigram", "novelty", "passage_score", "passage_rank",
@@ -158,23 +158,19 @@ def correct_terms(terms: Iterable[str], df: Callable[[str], int],
     return out
 
 
-COGNATE_RATIO = 80  # Indel similarity of two stems that are one word in two languages
-
-
 def cognates(question_terms: Iterable[str], terms: Iterable[str]) -> list[str]:
     """The question's terms that a text in the other language spells almost alike.
 
     "contatti qualificati" and "qualified contacts" share no stem ("contatt" /
     "contact"), yet a reader sees the same words; so do "pazienti" / "patients" and
-    "servizi" / "services". A stem of five letters or more, with the same first
-    letter and an Indel similarity of at least :data:`COGNATE_RATIO`, counts as
+    "servizi" / "services". Such a stem (:func:`assistant.text.is_cognate`) counts as
     present. Only used across languages: within one, the stems already match."""
-    have = {t for t in terms if len(t) >= 5}
+    have = {t for t in terms if len(t) >= COGNATE_MIN}
     out = []
     for t in question_terms:
-        if len(t) < 5 or t.isdigit() or t in have:
+        if len(t) < COGNATE_MIN or t.isdigit() or t in have:
             continue
-        if any(u[0] == t[0] and fuzz.ratio(t, u) >= COGNATE_RATIO for u in have):
+        if any(is_cognate(t, u) for u in have):
             out.append(t)
     return out
 

@@ -21,6 +21,10 @@ NOT_YET = {
     "it": "Le fonti non riportano ancora l'esito; annunciano soltanto: {answer}",
     "en": "The sources do not report the outcome yet; they only announce: {answer}",
 }
+PENDING = {
+    "it": "Secondo le fonti non è ancora disponibile: {answer}",
+    "en": "According to the sources it is not available yet: {answer}",
+}
 DEGRADED = {
     "it": "(Risposta estrattiva: il modello linguistico non è raggiungibile.)",
     "en": "(Extractive answer: the language model is unavailable.)",

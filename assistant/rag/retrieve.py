@@ -134,7 +134,9 @@ class Retriever:
         tier = self.lexical.tier(vis)
         lang = lang or detect_language(query)
         other = next(x for x in LANGS if x != lang) if lang in LANGS else "en"
-        lex = dict(tier.search(analyze(query, lang), n, filters, analyze(query, other)))
+        terms = analyze(query, lang)
+        lex = dict(tier.search(terms, n, filters,
+                               analyze(query, other) + tier.cognates(terms, other)))
         t1 = time.perf_counter()
         qvec = self.embedder.embed_query(query)
         t2 = time.perf_counter()

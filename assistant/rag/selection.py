@@ -11,7 +11,6 @@ probability over question-level features (see :mod:`assistant.rag.answer_model`)
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from assistant.rag.extractive import (
     quotable,
 )
 from assistant.rag.features import (
-    FUTURE,
     SENTENCE_FEATURES,
     YEAR,
     DocContext,
@@ -40,7 +38,7 @@ from assistant.rag.features import (
     sentence_features,
 )
 from assistant.rag.tables import table_rows
-from assistant.text import analyze, is_table_line, sentence_spans, words
+from assistant.text import analyze, is_common_word, is_table_line, sentence_spans, words
 
 MAX_WORDS = 70  # two sentences at most, and short ones
 # a second sentence that completes the best one (see select); set on SQuAD-it dev
@@ -49,10 +47,6 @@ COMPLEMENT_GAIN = 0.2  # share of the question's terms it must add
 COMPLEMENT_MIN_TERMS = 2  # and at least this many (a year alone is not the asked fact)
 COMPLEMENT_RATIO = 0.05  # of the best sentence's probability, at least
 COMPLEMENT_MAX_COVER = 0.7  # the best sentence's share of them, at most
-# an Italian future ("se ne parlerà", "assegneranno"): only verbs end in -rà / -ranno
-_FUTURE_TENSE = re.compile(r"\b\w{2,}(?:rà|ranno)\b", re.I)
-_PAST_FACT = re.compile(r"\b(ha|hanno|sono stat[ie]|[eè] stat[oa]|si sono|si [eè]|were|was|"
-                        r"has|have)\s+\w+", re.I)
 # capitalised words that are not names (a question word opens a clause, a month a date)
 _NOT_NAMES = CALENDAR | frozenset(
     "what which who where when how quale quali chi dove quando come cosa quanto quanti "
@@ -242,6 +236,21 @@ def select(scored: Scored, model: AnswerModel, docs: Sequence[str] | None = None
     return sorted(chosen, key=lambda c: (c.source, c.start))
 
 
+def corpus_knows(doc_freq: Callable[[str], int], fuzzy: AbstractSet[str], question: str,
+                 lang: str, main_language: str | None) -> Callable[[str], bool]:
+    """Does the visible content use this term (a stem)? Typos the question corrected
+    (``fuzzy``) count as used. A question in another language than most of the
+    content ("PB-214 licence deal: milestone payments?" over Italian articles) uses
+    ordinary words of its language that the content translates rather than spells:
+    those count as used too, so only its names, codes and rare words can say that the
+    content does not cover what it asks."""
+    common: set[str] = set()
+    if main_language and lang != main_language:
+        common = {t for w in words(question) if is_common_word(w, lang)
+                  for t in (*analyze(w, "it"), *analyze(w, "en"))}
+    return lambda t: doc_freq(t) > 0 or t in fuzzy or t in common
+
+
 def unknown_share(question: str, known: Callable[[str], bool]) -> tuple[float, int]:
     """(share, count) of the question's content words that the visible corpus never
     uses, in either language's stem, even after typo correction (``known`` decides)."""
@@ -274,18 +283,3 @@ def answerability_row(q: QuestionInfo, scored: Scored, chunks: Sequence[Retrieve
     return question_features(
         q, scores, coverage, [c.dense for c in chunks], unknown_share(q.text, known)[0],
         miss_n, miss_y, scored.rows[best] if best >= 0 else [], local_top)
-
-
-_PAST_QUESTION = re.compile(
-    r"\b(com'?\s?[eè] andat\w*|[eè] andat\w*|sono andat\w*|chi ha vinto|ha vinto|hanno vinto|"
-    r"[eè] stat[oa]|sono stat[ie]|si [eè] conclus\w*|risultat\w*|esito|how did|how was|"
-    r"who won|did .{1,40}\b(win|go|end)|what (was|were) the (result|outcome)s?)\b", re.I)
-
-
-def only_announces(question: str, chosen: Sequence[Candidate]) -> bool:
-    """The question asks how something went, and every quoted sentence only announces
-    it (future tense, calls, deadlines): the content does not hold the outcome yet."""
-    if not chosen or not _PAST_QUESTION.search(question):
-        return False
-    return all((FUTURE.search(c.text) or _FUTURE_TENSE.search(c.text))
-               and not _PAST_FACT.search(c.text) for c in chosen)

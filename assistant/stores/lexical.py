@@ -21,10 +21,12 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from assistant.models import VISIBILITIES, Filters, RetrievedChunk
 from assistant.stores.filtering import date_int
 from assistant.stores.manifest import ChunkRow, ManifestStore
+from assistant.text import COGNATE_MIN, COGNATE_RATIO, is_cognate
 
 # the analyser (assistant.text.analyze) plus the index-side term expansion below
 ANALYZER = "fold+stopwords+snowball/v1+bigrams/v1"
@@ -126,6 +128,30 @@ class LexicalTier:
         """The language most chunks are written in ("" for an empty tier)."""
         langs = Counter(r.lang for r in self.rows.values())
         return langs.most_common(1)[0][0] if langs else ""
+
+    @cached_property
+    def _terms_by_language(self) -> dict[str, list[str]]:
+        out: dict[str, set[str]] = defaultdict(set)
+        for r in self.rows.values():
+            out[r.lang].update(t for t in r.tokens if len(t) >= COGNATE_MIN and t.isalpha())
+        return {lang: sorted(terms) for lang, terms in out.items()}
+
+    def cognates(self, terms: list[str], lang: str) -> list[str]:
+        """Terms of the ``lang`` chunks that spell ``terms`` of another language almost
+        alike ("contatt" -> "contact", "qualific" -> "qualifi"): an Italian question
+        about an English page shares its words with it, not its stems."""
+        vocab = self._terms_by_language.get(lang, [])
+        if not vocab:
+            return []
+        own = set(vocab)
+        out: list[str] = []
+        for t in terms:
+            if len(t) < COGNATE_MIN or not t.isalpha() or t in own:
+                continue
+            hits = process.extract(t, vocab, scorer=fuzz.ratio, score_cutoff=COGNATE_RATIO,
+                                   limit=3)
+            out += [h[0] for h in hits if is_cognate(t, h[0])][:2]
+        return out
 
     def passage(self, chunk_id: str, score: float = 1.0, lexical: float = 0.0,
                 dense: float = 0.0) -> RetrievedChunk:

@@ -68,6 +68,26 @@ tags: [eventi]
 ---
 La Fiera Salus 2025 ha portato 450 visitatori allo stand collettivo del cluster.
 """,
+    "articles/ossia-avvio.md": """---
+title: "Parte lo studio Ossia sulle fratture del femore"
+date: 2024-03-01
+---
+Lo studio Ossia arruolerà 80 pazienti con frattura del femore in due anni.
+Il promotore è l'Ospedale Gamma di Roma.
+""",
+    "articles/ossia-punto.md": """---
+title: "Ossia a metà strada"
+date: 2025-02-01
+---
+Lo studio Ossia ha arruolato 35 pazienti degli 80 previsti.
+I primi dati di sicurezza sono attesi in autunno.
+""",
+    "articles/ossia-chiusura.md": """---
+title: "Ossia completa l'arruolamento"
+date: 2026-01-15
+---
+Lo studio Ossia ha completato l'arruolamento con 80 pazienti, in anticipo di tre mesi.
+""",
 }
 
 
@@ -122,6 +142,21 @@ def test_count_over_a_year_lists_distinct_events(multi: Assistant) -> None:
     ans = multi.ask("Quante missioni ha fatto il cluster nel 2025?", Caller())
     assert "2 missioni" in ans.text and "Lisbona" in ans.text and "Oslo" in ans.text
     assert check(ans.text, ans.citations) and len(ans.citations) == 2
+
+
+def test_how_something_went_over_time_is_one_dated_line_per_article(
+        multi: Assistant) -> None:
+    """Each article tells one moment of the study: the answer lists them oldest first,
+    one cited line each, however the question is typed."""
+    for question in ("Come è andato avanti nel tempo l'arruolamento dello studio Ossia?",
+                     "come e andato avanti nel tempo l'arruolamento dello studio ossia"):
+        ans = multi.ask(question, Caller())
+        lines = [ln for ln in ans.text.splitlines() if ln.startswith("- ")]
+        assert [ln[4:14] for ln in lines] == ["2024-03-01", "2025-02-01", "2026-01-15"], ans.text
+        assert "80 pazienti" in lines[0] and "35 pazienti" in lines[1] and "80" in lines[2]
+        assert ans.grounded and check(ans.text, ans.citations) and len(ans.citations) == 3
+    single = multi.ask("Quanti pazienti arruolerà lo studio Ossia?", Caller())
+    assert not single.text.startswith("In ordine di data")  # one moment: one answer
 
 
 def test_follow_up_on_the_previous_list(multi: Assistant) -> None:

@@ -295,3 +295,27 @@ def test_main_language_question_keeps_the_best_other_language_passage(
     assert res[-1].doc_id == "osaka"
     plain = retriever.retrieve("quante volte hanno fatto incontri i soci?", PUB, k=3, lang="it")
     assert "osaka" not in {r.doc_id for r in plain}  # shares no word with the English page
+
+
+def test_italian_words_reach_the_english_page_that_spells_them_alike(
+        index: Index, retriever: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"contatti qualificati" is "qualified contacts" on an English page: no stem is
+    shared, so the lexical query also carries the English page's stems spelt almost
+    alike ("contact", "qualifi"), and the page is found."""
+    index.upsert_document(_article("medica", "MEDICA results", "Over four days the companies "
+                                   "recorded 210 qualified contacts.", lang="en"))
+    tier = index.lexical.tier(PUB)
+    query = "quanti contatti qualificati?"
+    terms = analyze(query, "it")
+    assert {"contact", "qualifi"} <= set(tier.cognates(terms, "en"))
+    assert tier.cognates(["incontr", "soci"], "en") == []  # nothing alike, or too short
+    plain = {c for c, _ in tier.search(terms, 10, None, analyze(query, "en"))}
+    assert not any(c.startswith("medica") for c in plain)
+
+    def medica_lexical() -> float:
+        hits = retriever.retrieve(query, PUB, k=3, lang="it")
+        return max((r.lexical for r in hits if r.doc_id == "medica"), default=-1.0)
+
+    assert medica_lexical() > 0  # found, and by its words
+    monkeypatch.setattr(type(tier), "cognates", lambda self, terms, lang: [])
+    assert medica_lexical() <= 0

@@ -28,13 +28,14 @@ from assistant.rag.features import (
     sentence_features,
     split_codes,
 )
+from assistant.rag.outcome import only_announces, says_not_yet
 from assistant.rag.selection import (
     Scored,
+    corpus_knows,
     document_contexts,
     local_weights,
     missing_shares,
     on_asked_years,
-    only_announces,
     select,
     unknown_share,
     without,
@@ -208,6 +209,24 @@ def test_an_announcement_does_not_answer_how_it_went() -> None:
     talk = Candidate(0, 0, "Se ne parlerà al Summit di ottobre.", 0.0, set())
     assert only_announces("Chi ha vinto il premio?", [ann, talk])  # a future of any verb
     assert not only_announces("Chi ha vinto il premio?", [ann, fact])
+    call = Candidate(0, 0, "Le proposte si presentano entro il 15 aprile.", 0.0, set())
+    assert only_announces("Quante proposte sono arrivate?", [call])  # a past tense asks
+    assert only_announces("How many proposals were received?", [call])  # what happened
+    assert not only_announces("Quante proposte si possono presentare?", [call])
+
+
+def test_a_sentence_saying_the_asked_thing_is_not_there_yet() -> None:
+    """"Non abbiamo ancora dati di efficacia" answers "ci sono risultati di
+    efficacia?" with a no; a "not yet" about something else does not."""
+    quote = Candidate(0, 0, "«Non abbiamo ancora dati di efficacia, ma la tecnica è "
+                      "riproducibile», spiega il responsabile.", 0.0, set())
+    assert says_not_yet([quote], set(analyze("risultati efficacia")))
+    assert not says_not_yet([quote], set(analyze("pazienti arruolati")))
+    english = Candidate(0, 0, "Final results are not yet available.", 0.0, set())
+    assert says_not_yet([english], {"avail"})
+    other = Candidate(0, 0, "Lo studio ha arruolato 34 pazienti e non ha ancora concluso il "
+                      "follow-up.", 0.0, set())
+    assert not says_not_yet([other], set(analyze("pazienti arruolati")))
 
 
 def test_unknown_words_and_missing_names_are_measured() -> None:
@@ -220,6 +239,20 @@ def test_unknown_words_and_missing_names_are_measured() -> None:
                            text="La missione a Osaka nel 2025.", start=0, end=1, score=1.0)
     assert missing_shares("Com'è andata la missione in India nel 2025?", [chunk]) == (1.0, 0.0)
     assert missing_shares("Com'è andata la missione a Osaka?", [chunk]) == (0.0, 0.0)
+
+
+def test_ordinary_words_of_another_language_are_not_unknown() -> None:
+    """An English question over Italian content uses English words the content
+    translates ("licence", "payments"): they are not evidence that the content lacks
+    the subject, while a rare word or name still is."""
+    doc_freq = {"licenz": 2, "pb": 1, "214": 1}.get
+    question = "PB-214 licence deal: how much in milestone payments?"
+    over_italian = corpus_knows(lambda t: doc_freq(t, 0), set(), question, "en", "it")
+    assert unknown_share(question, over_italian) == (0.0, 0)
+    over_english = corpus_knows(lambda t: doc_freq(t, 0), set(), question, "en", "en")
+    assert unknown_share(question, over_english)[1] >= 3  # the same words, its own language
+    rare = "Who founded Zorblaxia Therapeutics?"
+    assert unknown_share(rare, corpus_knows(lambda t: 0, set(), rare, "en", "it"))[1] >= 1
 
 
 def test_fitting_learns_the_informative_feature() -> None:
