@@ -223,11 +223,13 @@ def passes_checks(question: str, query: str, lang: str, chunks: list[RetrievedCh
                    chosen: list[extractive.Candidate]) -> bool:
     """Passages and a sentence found, and no near miss the answer model cannot see
     from question-level features: names or years of the question that no passage
-    mentions (another mission, another call), a quantity asked and none quoted, or
-    every quoted sentence about another year than the one asked."""
+    mentions (another mission, another call), a quantity asked and none quoted, a day
+    or a time asked and none quoted, or every quoted sentence about another year than
+    the one asked."""
     return (bool(chunks) and bool(chosen)
             and not extractive.missing_entities(query, lang, chunks)
             and not extractive.lacks_quantity(question, chosen)
+            and not outcome.lacks_detail(question, chosen)
             and not extractive.about_other_years(query, chosen, chunks))
 
 

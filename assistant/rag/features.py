@@ -22,6 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from assistant.rag.extractive import MONTHS, NUMBER
+from assistant.rag.glossary import translations
 from assistant.text import COGNATE_MIN, analyze, fold, is_cognate, is_common_word, words
 
 SENTENCE_FEATURES = (
@@ -164,13 +165,17 @@ def cognates(question_terms: Iterable[str], terms: Iterable[str]) -> list[str]:
     "contatti qualificati" and "qualified contacts" share no stem ("contatt" /
     "contact"), yet a reader sees the same words; so do "pazienti" / "patients" and
     "servizi" / "services". Such a stem (:func:`assistant.text.is_cognate`) counts as
-    present. Only used across languages: within one, the stems already match."""
-    have = {t for t in terms if len(t) >= COGNATE_MIN}
+    present, and so does a stem whose translation in the glossary the text holds
+    ("deadline" / "scadenza", :mod:`assistant.rag.glossary`). Only used across
+    languages: within one, the stems already match."""
+    every = set(terms)
+    have = {t for t in every if len(t) >= COGNATE_MIN}
     out = []
     for t in question_terms:
-        if len(t) < COGNATE_MIN or t.isdigit() or t in have:
+        if t.isdigit() or t in every:
             continue
-        if any(is_cognate(t, u) for u in have):
+        if translations(t) & every or (len(t) >= COGNATE_MIN
+                                       and any(is_cognate(t, u) for u in have)):
             out.append(t)
     return out
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from assistant.models import Filters, RetrievedChunk
 from assistant.protocols import Embedder
+from assistant.rag.glossary import translations
 from assistant.settings import Settings
 from assistant.stores.lexical import LexicalIndex, LexicalTier, tier_key
 from assistant.stores.vector import VectorStore, sentence_chunk_id
@@ -135,8 +136,8 @@ class Retriever:
         lang = lang or detect_language(query)
         other = next(x for x in LANGS if x != lang) if lang in LANGS else "en"
         terms = analyze(query, lang)
-        lex = dict(tier.search(terms, n, filters,
-                               analyze(query, other) + tier.cognates(terms, other)))
+        foreign = [u for t in terms for u in sorted(translations(t))] + tier.cognates(terms, other)
+        lex = dict(tier.search(terms, n, filters, analyze(query, other) + foreign))
         t1 = time.perf_counter()
         qvec = self.embedder.embed_query(query)
         t2 = time.perf_counter()

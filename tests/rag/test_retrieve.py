@@ -293,7 +293,7 @@ def test_main_language_question_keeps_the_best_other_language_passage(
     res = retriever.retrieve(query, PUB, k=3, lang="it")
     assert [r.metadata["lang"] for r in res] == ["it", "it", "en"]
     assert res[-1].doc_id == "osaka"
-    plain = retriever.retrieve("quante volte hanno fatto incontri i soci?", PUB, k=3, lang="it")
+    plain = retriever.retrieve("quante volte lo hanno fatto?", PUB, k=3, lang="it")
     assert "osaka" not in {r.doc_id for r in plain}  # shares no word with the English page
 
 
@@ -318,4 +318,15 @@ def test_italian_words_reach_the_english_page_that_spells_them_alike(
 
     assert medica_lexical() > 0  # found, and by its words
     monkeypatch.setattr(type(tier), "cognates", lambda self, terms, lang: [])
+    monkeypatch.setattr(retrieve, "translations", lambda term: frozenset())
     assert medica_lexical() <= 0
+
+
+def test_an_english_question_reaches_italian_words_through_the_glossary(
+        index: Index, retriever: Retriever) -> None:
+    """"deadline" and "scadenza" share no letters: the glossary gives the lexical
+    query the Italian word, so the Italian call is found by its words."""
+    index.upsert_document(_article("call", "Bando ricerca 2026", "La scadenza per le "
+                                   "domande è fissata al 15 aprile 2026."))
+    hits = retriever.retrieve("What is the deadline?", PUB, k=3, lang="en")
+    assert any(r.doc_id == "call" and r.lexical > 0 for r in hits)

@@ -28,7 +28,7 @@ from assistant.rag.features import (
     sentence_features,
     split_codes,
 )
-from assistant.rag.outcome import only_announces, says_not_yet
+from assistant.rag.outcome import lacks_detail, only_announces, says_not_yet
 from assistant.rag.selection import (
     Scored,
     corpus_knows,
@@ -74,7 +74,7 @@ def test_words_of_another_language_count_when_spelt_almost_alike() -> None:
     it_terms = analyze("quanti contatti qualificati e pazienti", "it")
     en_terms = analyze("210 qualified contacts and 40 patients, no meetings", "en")
     assert set(cognates(it_terms, en_terms)) == {"contatt", "qualific", "pazient"}
-    assert cognates(analyze("incontri", "it"), analyze("meetings", "en")) == []
+    assert cognates(analyze("cavalli", "it"), analyze("horses", "en")) == []
 
 
 def test_answer_type_features_see_the_asked_kind() -> None:
@@ -307,3 +307,29 @@ def test_the_conversations_document_comes_first_in_retrieval_order() -> None:
         a1, a2, profile, other]
     assert conversation_first([profile, a1], None) == [profile, a1]
     assert conversation_first([profile, a1], "articles/none") == [profile, a1]
+
+
+def test_a_day_or_a_time_asked_needs_one_quoted() -> None:
+    """"Che giorno si fa il Forum 2027?" is not answered by "aprile 2027, Padova"."""
+    month = Candidate(0, 0, "Aprile 2027, Padova: il Forum annuale si terrà in Veneto.", 0.0,
+                      set())
+    day = Candidate(0, 0, "Il Forum si terrà giovedì 22 aprile 2027 a Padova.", 0.0, set())
+    assert lacks_detail("che giorno si fa il forum 2027 a padova?", [month])
+    assert not lacks_detail("che giorno si fa il forum 2027 a padova?", [day])
+    assert not lacks_detail("quando si fa il forum 2027?", [month])  # a month answers "when"
+    assert lacks_detail("A che ora inizia il Forum?", [day])
+    assert not lacks_detail("What time does it start?", [Candidate(
+        0, 0, "Registration opens at 9:30.", 0.0, set())])
+
+
+def test_glossary_words_count_across_languages() -> None:
+    """An English question's "deadline" is held by an Italian sentence's "scadenza",
+    both ways, as a near-identical spelling is ("pazienti" / "patients")."""
+    from assistant.rag.features import cognates
+    from assistant.rag.glossary import translations
+
+    assert "scadenz" in translations("deadlin") and "deadlin" in translations("scadenz")
+    italian = analyze("La scadenza per i pazienti è il 15 aprile.", "it")
+    assert {"deadlin", "patient"} <= set(cognates(["deadlin", "patient", "budget"], italian))
+    assert "budget" not in cognates(["budget"], italian)
+    assert translations("xyzzy") == frozenset()
