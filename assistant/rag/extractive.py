@@ -23,6 +23,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from assistant.models import RetrievedChunk
+from assistant.rag.glossary import translations
 from assistant.text import analyze, fold, sentence_spans, words
 
 # words of a question that say what kind of answer is wanted, not what it is about
@@ -220,7 +221,8 @@ def entity_presence(question: str, chunks: Sequence[RetrievedChunk],
     have: set[str] = set()
     for c in chunks:
         have |= {fold(w) for w in words(f"{c.title} {c.text}")}
-    missing = {n for n in found if fold(n) not in have and not _known_variant(n, have)}
+    missing = {n for n in found if fold(n) not in have and not _known_variant(n, have)
+               and not _translated(n, have)}
     years = {n for n in found if n.isdigit()}
     return found - years, years, missing
 
@@ -241,6 +243,12 @@ def about_other_years(question: str, chosen: list[Candidate],
         if not years or years & asked or asked & set(_YEAR_RE.findall(chunks[c.source].title)):
             return False
     return True
+
+
+def _translated(name: str, have: set[str]) -> bool:
+    """The passages hold the name's translation in the glossary ("GDP" / "PIL")."""
+    stems = {t for lang in ("en", "it") for s in analyze(name, lang) for t in translations(s)}
+    return any(w.startswith(t) for t in stems for w in have)
 
 
 def _known_variant(name: str, have: set[str]) -> bool:

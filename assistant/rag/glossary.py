@@ -96,6 +96,15 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "capacità": ("capacity",), "produzione": ("production", "output"),
     "sanità": ("health", "healthcare"), "salute": ("health",), "digitale": ("digital",),
     "brevetto": ("patent",), "startup": ("startup", "startups"),
+    # economy and territory
+    "pil": ("gdp",), "settore": ("sector", "industry"), "filiera": ("supply chain", "industry",
+                                                                   "value chain"),
+    "mercato": ("market",), "mercati": ("markets",), "esportazioni": ("exports",),
+    "export": ("exports",), "crescita": ("growth",), "occupati": ("employed", "jobs"),
+    "addetti": ("workers", "employees"), "popolazione": ("population",),
+    "abitanti": ("inhabitants", "residents", "population"), "miliardi": ("billion",
+                                                                        "billions"),
+    "manifattura": ("manufacturing",), "scienze": ("sciences",), "vita": ("life",),
     # time
     "quando": ("when",), "anno": ("year",), "anni": ("years",), "mese": ("month",),
     "mesi": ("months",), "settimana": ("week",), "giorno": ("day",), "giorni": ("days",),

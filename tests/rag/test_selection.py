@@ -239,6 +239,11 @@ def test_unknown_words_and_missing_names_are_measured() -> None:
                            text="La missione a Osaka nel 2025.", start=0, end=1, score=1.0)
     assert missing_shares("Com'è andata la missione in India nel 2025?", [chunk]) == (1.0, 0.0)
     assert missing_shares("Com'è andata la missione a Osaka?", [chunk]) == (0.0, 0.0)
+    pil = RetrievedChunk(chunk_id="p", doc_id="p", doc_type="article", title="Kansai",
+                         text="Il Kansai ha un PIL di 824 miliardi di dollari.", start=0, end=1,
+                         score=1.0)
+    assert missing_shares("What is the GDP of Kansai?", [pil]) == (0.0, 0.0)  # "PIL"
+    assert missing_shares("What is the GDP of Kyushu?", [pil]) == (0.5, 0.0)
 
 
 def test_ordinary_words_of_another_language_are_not_unknown() -> None:
