@@ -155,3 +155,18 @@ def is_cognate(a: str, b: str) -> bool:
     of at least :data:`COGNATE_RATIO`."""
     return (len(a) >= COGNATE_MIN and len(b) >= COGNATE_MIN and a[0] == b[0]
             and fuzz.ratio(a, b) >= COGNATE_RATIO)
+
+
+# English function words (Snowball's English stop list and the modal verbs): the
+# lexical index's English stop list is Lucene's 33 words, which leaves "what", "how",
+# "did", "from" in a question, to match every English page and no Italian one
+ENGLISH_FUNCTION_WORDS = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+she her hers herself it its itself they them their theirs themselves what which who whom
+this that these those am is are was were be been being have has had having do does did
+doing done a an the and but if or because as until while of at by for with about against
+between into through during before after above below to from up down in out on off over
+under again further then once here there when where why how all any both each few more
+most other some such no nor not only own same so than too very s t can will just don
+should now would could might must shall may much many
+""".split())

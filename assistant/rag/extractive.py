@@ -18,13 +18,12 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from bm25s.stopwords import STOPWORDS_EN
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from assistant.models import RetrievedChunk
 from assistant.rag.glossary import translations
-from assistant.text import analyze, fold, sentence_spans, words
+from assistant.text import ENGLISH_FUNCTION_WORDS, analyze, fold, sentence_spans, words
 
 # words of a question that say what kind of answer is wanted, not what it is about
 QUESTION_TERMS = frozenset(analyze(
@@ -37,9 +36,7 @@ QUESTION_TERMS = frozenset(analyze(
     "information news about members member work works working active involved cluster "
     "did does do done has have had was were is are been being",
     "en"))
-_EN_STOP = frozenset(fold(w) for w in STOPWORDS_EN) | frozenset(
-    "were was been being am are is be do does did done have has had having would could should "
-    "might must shall will can may results result".split())
+_EN_STOP = ENGLISH_FUNCTION_WORDS | {"results", "result"}
 _FIELD_LINE = re.compile(r"^[A-Z][\w ]{2,20}:\s")
 # sentences addressed to an assistant are never quoted (indirect prompt injection)
 _INSTRUCTION = re.compile(

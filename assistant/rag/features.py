@@ -23,7 +23,15 @@ from rapidfuzz.distance import Levenshtein
 
 from assistant.rag.extractive import MONTHS, NUMBER
 from assistant.rag.glossary import translations
-from assistant.text import COGNATE_MIN, analyze, fold, is_cognate, is_common_word, words
+from assistant.text import (
+    COGNATE_MIN,
+    ENGLISH_FUNCTION_WORDS,
+    analyze,
+    fold,
+    is_cognate,
+    is_common_word,
+    words,
+)
 
 SENTENCE_FEATURES = (
     "overlap", "own", "focus", "title", "bigram", "novelty", "passage_score", "passage_rank",
@@ -60,11 +68,7 @@ QUESTION_WORDS = frozenset(analyze(
     "parlami descrivi spiega sai puoi vorrei sapere informazioni notizie", "it")) | frozenset(
     analyze("which what who how when where why much many list tell describe explain know "
             "information news about", "en"))
-_EN_STOP = frozenset(
-    "the of and to is are was were be been being am do does did done have has had a an in on "
-    "at by for with from about which what who whom how when where why much many that this "
-    "these those it its there their they he she his her would could should might must shall "
-    "will can may".split())
+_EN_STOP = ENGLISH_FUNCTION_WORDS
 
 
 @dataclass(frozen=True)

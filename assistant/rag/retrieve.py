@@ -26,7 +26,15 @@ from assistant.rag.glossary import translations
 from assistant.settings import Settings
 from assistant.stores.lexical import LexicalIndex, LexicalTier, tier_key
 from assistant.stores.vector import VectorStore, sentence_chunk_id
-from assistant.text import LANGS, analyze, detect_language, sentence_spans
+from assistant.text import (
+    ENGLISH_FUNCTION_WORDS,
+    LANGS,
+    analyze,
+    detect_language,
+    fold,
+    sentence_spans,
+    words,
+)
 
 # A filter passing at least this share of chunks is applied to an over-fetched
 # unfiltered ANN result (<= MAX_OVERFETCH hits: ~12 ms), narrower ones by Chroma's
@@ -135,9 +143,12 @@ class Retriever:
         tier = self.lexical.tier(vis)
         lang = lang or detect_language(query)
         other = next(x for x in LANGS if x != lang) if lang in LANGS else "en"
-        terms = analyze(query, lang)
+        said = query  # an English question's function words match every English page
+        if lang == "en":
+            said = " ".join(w for w in words(query) if fold(w) not in ENGLISH_FUNCTION_WORDS)
+        terms = analyze(said, lang)
         foreign = [u for t in terms for u in sorted(translations(t))] + tier.cognates(terms, other)
-        lex = dict(tier.search(terms, n, filters, analyze(query, other) + foreign))
+        lex = dict(tier.search(terms, n, filters, analyze(said, other) + foreign))
         t1 = time.perf_counter()
         qvec = self.embedder.embed_query(query)
         t2 = time.perf_counter()

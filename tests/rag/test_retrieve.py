@@ -330,3 +330,14 @@ def test_an_english_question_reaches_italian_words_through_the_glossary(
                                    "domande è fissata al 15 aprile 2026."))
     hits = retriever.retrieve("What is the deadline?", PUB, k=3, lang="en")
     assert any(r.doc_id == "call" and r.lexical > 0 for r in hits)
+
+
+def test_english_function_words_are_not_searched(index: Index, retriever: Retriever) -> None:
+    """"What did they do?" shares only function words with an English page that uses
+    them: the lexical score gives it nothing (the dense score still ranks it)."""
+    index.upsert_document(_article("recap", "What the members did", "What did they do? They "
+                                   "met partners and did what they had planned.", lang="en"))
+    hits = retriever.retrieve("What did they do?", PUB, k=5, lang="en")
+    assert all(r.lexical == 0 for r in hits)
+    assert any(r.lexical > 0 for r in retriever.retrieve("What did the members plan?", PUB,
+                                                         k=5, lang="en"))
