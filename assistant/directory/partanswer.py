@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from assistant.models import Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
-from assistant.rag.extractive import QUESTION_TERMS, Candidate
+from assistant.rag.extractive import NUMBER, QUESTION_TERMS, Candidate
 from assistant.rag.features import ASKS_NUMBER, DATE, analyse_question
+from assistant.rag.glossary import translations
 from assistant.rag.selection import score_candidates
 from assistant.stores.lexical import LexicalTier
 from assistant.text import analyze, fold, words
@@ -188,6 +189,8 @@ _UNITS = {
     "capacit": r"unit|post|lett|seat|bed|litr",
 }
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")  # "9:00" is when, not how many
+_LIMIT = re.compile(r"\b(almeno|massimo|minimo|fino a|oltre|at least|at most|up to)\W*$",
+                    re.I)
 
 
 def measure_units(asked: Iterable[str]) -> list[str]:
@@ -197,23 +200,29 @@ def measure_units(asked: Iterable[str]) -> list[str]:
 
 def counts_asked(text: str, asked: Collection[str], lang: str) -> bool:
     """A figure of the sentence counts or measures what is asked: the word after it is
-    an asked word ("7 imprese" for "numero di imprese"), or, for an asked measure,
-    the measure's unit ("48 metri quadrati" for "superficie"). A figure before other
-    words ("95 distributori", "alle 9:00 lo stand") answers another question."""
+    an asked word or its translation ("7 imprese", "sette imprese", "nine member
+    companies" for "numero di imprese"; an adjective may come between), or, for an
+    asked measure, the measure's unit ("48 metri quadrati" for "superficie"). A figure
+    before other words ("95 distributori", "alle 9:00 lo stand") answers another
+    question; a number word only counts when an asked word follows it, and not after
+    "almeno", "massimo" or "fino a" (a target or a limit)."""
     if not asked:
         return False
     other = "en" if lang == "it" else "it"
     units = measure_units(asked)
+    wanted = set(asked) | {t for a in asked for t in translations(a)}
     plain = _TIME.sub(" ", DATE.sub(" ", text))
-    for m in _DIGITS.finditer(plain):  # number words are targets as often as counts
+    for m in NUMBER.finditer(plain):
+        if not m.group()[:1].isdigit() and _LIMIT.search(plain[max(0, m.start() - 14):m.start()]):
+            continue  # "almeno sei incontri", "massimo tre risposte": a target, not a count
         after = fold(plain[m.end():m.end() + 40]).lstrip(" *")
         if units:
-            if any(re.match(u, after) for u in units):
+            if m.group()[:1].isdigit() and any(re.match(u, after) for u in units):
                 return True
             continue
-        word = after.split()[0] if after.split() else ""
-        if (set(analyze(word, lang)) | set(analyze(word, other))) & set(asked):
-            return True
+        for word in after.split()[:2]:
+            if (set(analyze(word, lang)) | set(analyze(word, other))) & wanted:
+                return True
     return False
 
 
@@ -257,9 +266,9 @@ def best_cells(answerer: Answerer, question: str, label: str, others: Sequence[s
     for cand, chunk in cands:
         side = about(cand.text, chunk, own, foreign)
         if side >= 0:
-            bonus = FIGURE_BONUS if number and has_figure(cand.text) else 0.0
-            if number and counts_asked(cand.text, asked.keys(), lang):
-                bonus += COUNTED_BONUS
+            counted = number and counts_asked(cand.text, asked.keys(), lang)
+            bonus = FIGURE_BONUS if number and (has_figure(cand.text) or counted) else 0.0
+            bonus += COUNTED_BONUS if counted else 0.0
             bonus += ASKED_WEIGHT * asked_share(asked, f"{cand.text} {chunk.title}", lang)
             ranked.append((cand.score + bonus + SIDE_WEIGHT * side, side, cand.text, chunk))
     if any(r[1] > 0 for r in ranked):  # a sentence naming no part only when none does

@@ -171,3 +171,15 @@ def test_a_figure_counts_what_is_asked_or_measures_it_in_its_unit() -> None:
     assert not counts_asked(breakfast, ["numer", "impres"], "it")
     assert not counts_asked(breakfast, ["superfic", "stand"], "it")  # no unit of area
     assert counts_asked("The stand grew to 60 square metres.", ["superfic"], "it")
+
+
+def test_a_number_word_counts_what_is_asked_unless_it_is_a_target() -> None:
+    """"sette imprese" and "nine member companies" count the asked companies; "almeno
+    sei incontri per organizzazione" and "massimo tre risposte" are a target and a
+    limit, not the count."""
+    assert counts_asked("Lo stand ospiterà sette imprese medtech.", ["numer", "impres"], "it")
+    assert counts_asked("It hosted nine member companies.", ["numer", "impres"], "it")
+    assert not counts_asked("Con un obiettivo di almeno sei incontri per organizzazione.",
+                            ["incontr"], "it")
+    assert not counts_asked("Quali servizi rafforzare? (massimo tre risposte)",
+                            ["rispost"], "it")
