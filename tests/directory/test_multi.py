@@ -199,8 +199,11 @@ def test_single_questions_are_left_to_retrieval(multi: Assistant) -> None:
                                        "Lisbona?")], Caller()) is None
 
 
-def test_streams_with_the_same_citations(multi: Assistant, multi_base: Path) -> None:
-    question = "Quali soci erano sia alla missione a Lisbona sia alla missione a Oslo?"
+@pytest.mark.parametrize("question", [
+    "Quali soci erano sia alla missione a Lisbona sia alla missione a Oslo?",
+    "Come è andato avanti nel tempo l'arruolamento dello studio Ossia?"])
+def test_streams_with_the_same_citations(multi: Assistant, multi_base: Path,
+                                         question: str) -> None:
     expected = multi.ask(question, Caller())
     with TestClient(create_app(multi.settings, assistant=multi)) as c:
         body = {"stream": True, "messages": [{"role": "user", "content": question}]}
