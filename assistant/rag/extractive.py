@@ -242,10 +242,15 @@ def about_other_years(question: str, chosen: list[Candidate],
     return True
 
 
+MIN_TRANSLATED = 4  # letters of a translated stem matched as any word's opening ("mil"
+# is too short: only the word "mil" itself counts)
+
+
 def _translated(name: str, have: set[str]) -> bool:
     """The passages hold the name's translation in the glossary ("GDP" / "PIL")."""
     stems = {t for lang in ("en", "it") for s in analyze(name, lang) for t in translations(s)}
-    return any(w.startswith(t) for t in stems for w in have)
+    return any(w == t or (len(t) >= MIN_TRANSLATED and w.startswith(t))
+               for t in stems for w in have)
 
 
 def _known_variant(name: str, have: set[str]) -> bool:

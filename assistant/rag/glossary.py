@@ -6,8 +6,9 @@ aprile", "Quota annua: 5.000 euro"), and the words are not spelt alike, so the
 cognate match (:func:`assistant.text.is_cognate`) cannot see them. This glossary
 covers the vocabulary of the kind of content the assistant serves (membership,
 calls and funding, events and missions, research and health, companies, people's
-roles, time), both ways; :func:`translations` gives the stems of a term's
-translations, used like cognates by the lexical query and the sentence features.
+roles, economy, places whose English name differs, time), both ways;
+:func:`translations` gives the stems of a term's translations, used like cognates by
+the lexical query and the sentence features.
 """
 
 from __future__ import annotations
@@ -105,6 +106,27 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "abitanti": ("inhabitants", "residents", "population"), "miliardi": ("billion",
                                                                         "billions"),
     "manifattura": ("manufacturing",), "scienze": ("sciences",), "vita": ("life",),
+    # places whose English name is not the Italian one spelt alike
+    "italia": ("italy",), "italiano": ("italian",), "italiani": ("italians", "italian"),
+    "giappone": ("japan",), "giapponese": ("japanese",), "germania": ("germany",),
+    "tedesco": ("german",), "francia": ("france",), "spagna": ("spain",),
+    "americano": ("american",), "cina": ("china",), "corea": ("korea",),
+    "svizzera": ("switzerland",), "olanda": ("netherlands", "holland"),
+    "belgio": ("belgium",), "svezia": ("sweden",), "norvegia": ("norway",),
+    "danimarca": ("denmark",), "finlandia": ("finland",), "polonia": ("poland",),
+    "grecia": ("greece",), "irlanda": ("ireland",), "emirati": ("emirates", "uae"),
+    "brasile": ("brazil",), "messico": ("mexico",), "israele": ("israel",),
+    "turchia": ("turkey",), "egitto": ("egypt",), "europa": ("europe",),
+    "europeo": ("european",), "milano": ("milan",), "torino": ("turin",), "roma": ("rome",),
+    "napoli": ("naples",), "firenze": ("florence",), "venezia": ("venice",),
+    "genova": ("genoa",), "padova": ("padua",), "mantova": ("mantua",),
+    "siracusa": ("syracuse",), "monaco": ("munich",), "colonia": ("cologne",),
+    "ginevra": ("geneva",), "zurigo": ("zurich",), "londra": ("london",), "parigi": ("paris",),
+    "bruxelles": ("brussels",), "lisbona": ("lisbon",), "atene": ("athens",),
+    "varsavia": ("warsaw",), "pechino": ("beijing",), "lombardia": ("lombardy",),
+    "piemonte": ("piedmont",), "toscana": ("tuscany",), "sicilia": ("sicily",),
+    "sardegna": ("sardinia",), "puglia": ("apulia",), "lazio": ("latium",),
+    "marche": ("marches",),
     # time
     "quando": ("when",), "anno": ("year",), "anni": ("years",), "mese": ("month",),
     "mesi": ("months",), "settimana": ("week",), "giorno": ("day",), "giorni": ("days",),

@@ -244,6 +244,11 @@ def test_unknown_words_and_missing_names_are_measured() -> None:
                          score=1.0)
     assert missing_shares("What is the GDP of Kansai?", [pil]) == (0.0, 0.0)  # "PIL"
     assert missing_shares("What is the GDP of Kyushu?", [pil]) == (0.5, 0.0)
+    osaka = RetrievedChunk(chunk_id="o", doc_id="o", doc_type="article", title="Missione",
+                           text="La missione in Giappone ha prodotto 78 incontri.", start=0,
+                           end=1, score=1.0)
+    assert missing_shares("How many meetings did the Japan mission hold?", [osaka]) == (0.0, 0.0)
+    assert missing_shares("How many meetings did the Korea mission hold?", [osaka]) == (1.0, 0.0)
 
 
 def test_ordinary_words_of_another_language_are_not_unknown() -> None:
