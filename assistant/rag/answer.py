@@ -175,7 +175,7 @@ class Answerer:
         text, cites = validate(extractive.compose(ctx.chosen, ctx.chunks), ctx.chunks)
         announced = outcome.only_announces(ctx.question, ctx.chosen)
         pending = not announced and ctx.info is not None and outcome.says_not_yet(
-            ctx.chosen, set(ctx.info.terms) & ctx.info.attr)
+            ctx.chosen, ctx.info.asked)
         frames = NOT_YET if announced else PENDING if pending else ANSWER_FRAME
         text = frames.get(ctx.lang, frames["it"]).format(answer=text)
         if degraded:

@@ -249,8 +249,8 @@ MIN_TRANSLATED = 4  # letters of a translated stem matched as any word's opening
 def _translated(name: str, have: set[str]) -> bool:
     """The passages hold the name's translation in the glossary ("GDP" / "PIL")."""
     stems = {t for lang in ("en", "it") for s in analyze(name, lang) for t in translations(s)}
-    return any(w == t or (len(t) >= MIN_TRANSLATED and w.startswith(t))
-               for t in stems for w in have)
+    return any(t in have or (len(t) >= MIN_TRANSLATED and any(w.startswith(t) for w in have))
+               for t in stems)
 
 
 def _known_variant(name: str, have: set[str]) -> bool:

@@ -68,7 +68,6 @@ QUESTION_WORDS = frozenset(analyze(
     "parlami descrivi spiega sai puoi vorrei sapere informazioni notizie", "it")) | frozenset(
     analyze("which what who how when where why much many list tell describe explain know "
             "information news about", "en"))
-_EN_STOP = ENGLISH_FUNCTION_WORDS
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ def question_terms(question: str, lang: str) -> list[str]:
     """Stemmed content terms of the question (both languages' stems for English)."""
     question = split_codes(question)
     if lang == "en":
-        plain = " ".join(w for w in words(question) if fold(w) not in _EN_STOP)
+        plain = " ".join(w for w in words(question) if fold(w) not in ENGLISH_FUNCTION_WORDS)
         terms = analyze(plain, "en") + analyze(plain, "it")
     else:
         terms = analyze(question, lang)

@@ -56,10 +56,11 @@ def says_not_yet(chosen: Sequence[Candidate], asked: Collection[str]) -> bool:
     (the question's own lower-case content words, stemmed). "Non abbiamo ancora dati
     di efficacia" answers "ci sono i risultati di efficacia?" with a no; "non ha
     ancora concluso il follow-up" does not answer "quanti pazienti ha arruolato?"."""
+    wanted = set(asked)
     for c in chosen:
         for m in _NOT_YET.finditer(c.text):
             after = " ".join(words(c.text[m.end():])[:NOT_YET_SPAN])
-            if set(analyze(after, "it")) & set(asked) or set(analyze(after, "en")) & set(asked):
+            if wanted & (set(analyze(after, "it")) | set(analyze(after, "en"))):
                 return True
     return False
 

@@ -130,20 +130,21 @@ class LexicalTier:
         return langs.most_common(1)[0][0] if langs else ""
 
     @cached_property
-    def _terms_by_language(self) -> dict[str, list[str]]:
+    def _terms_by_language(self) -> dict[str, tuple[list[str], frozenset[str]]]:
+        """Per language, its chunks' terms that can have a cognate: sorted (a stable
+        order for the fuzzy search) and as a set."""
         out: dict[str, set[str]] = defaultdict(set)
         for r in self.rows.values():
             out[r.lang].update(t for t in r.tokens if len(t) >= COGNATE_MIN and t.isalpha())
-        return {lang: sorted(terms) for lang, terms in out.items()}
+        return {lang: (sorted(terms), frozenset(terms)) for lang, terms in out.items()}
 
     def cognates(self, terms: list[str], lang: str) -> list[str]:
         """Terms of the ``lang`` chunks that spell ``terms`` of another language almost
         alike ("contatt" -> "contact", "qualific" -> "qualifi"): an Italian question
         about an English page shares its words with it, not its stems."""
-        vocab = self._terms_by_language.get(lang, [])
+        vocab, own = self._terms_by_language.get(lang, ([], frozenset()))
         if not vocab:
             return []
-        own = set(vocab)
         out: list[str] = []
         for t in terms:
             if len(t) < COGNATE_MIN or not t.isalpha() or t in own:
