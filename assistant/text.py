@@ -31,6 +31,12 @@ _EN_HINTS = frozenset(
 # sentence ends: punctuation followed by space and an uppercase/digit/quote, or a blank line
 _SENT_END = re.compile(r"(?<=[.!?…])[\"»)\]*]{0,3}\s+(?=[\"«(\[*_]{0,3}[A-ZÀ-ÖØ-Þ0-9])"
                        r"|\n\s*\n|\n(?=[-*•|] )|\n(?=\|)|(?<=[\w.:;)])\n(?=[A-ZÀ-Þ])")
+# words after which a period does not end the sentence: titles before a name ("Prof.
+# Rossi", "Dr. Mueller"), and abbreviations before a number ("n. 5", "art. 3")
+_TITLES = frozenset("dr dott prof ing avv sig sigg geom arch mons sen mr mrs ms st".split())
+_BEFORE_NUMBERS = frozenset("n nn nr no num art artt pag pagg pp vol cap fig tab ca cfr tel"
+                            .split())
+_WORD_BEFORE = re.compile(r"(?:^|(?<=[^\w.]))(\w+)\.$")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
 
@@ -78,6 +84,12 @@ def _stopwords(lang: str) -> frozenset[str]:
     return frozenset(fold(w) for w in base)
 
 
+def is_stopword(word: str) -> bool:
+    """``word`` is an Italian or English function word ("di", "chi", "the")."""
+    w = fold(word)
+    return w in _stopwords("it") or w in _stopwords("en")
+
+
 def analyze(text: str, lang: str = "it") -> list[str]:
     """Tokens for the lexical index: folded, stopwords removed, stemmed by ``lang``."""
     stop = _stopwords(lang)
@@ -93,12 +105,28 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _SENT_END.finditer(text, start, end):
-        if "\n" not in m.group() and _in_table_line(text, m.start()):
+        if "\n" not in m.group() and (_in_table_line(text, m.start())
+                                      or _abbreviation_before(text, m.start(), m.end())):
             continue  # a table row is one sentence: "S.r.l. (Veneto) | 150.000 €"
         spans.extend(_trim(text, pos, m.start()))
         pos = m.end()
     spans.extend(_trim(text, pos, end))
     return spans
+
+
+def _abbreviation_before(text: str, pos: int, next_pos: int) -> bool:
+    """The period just before ``pos`` closes an initial ("J. F. Kennedy", "E. W.
+    Scripps"), a title ("Prof. Rossi") or, before a number (at ``next_pos``), an
+    abbreviation such as "n." or "art.": not a sentence end. Splitting there would
+    quote "nominato vice di Hugh L." without the name. A single letter after another
+    period ("S.p.A.") may end a sentence, and still does."""
+    m = _WORD_BEFORE.search(text, max(0, pos - 12), pos)
+    if m is None:
+        return False
+    word = m.group(1)
+    if (len(word) == 1 and word.isupper()) or word.lower() in _TITLES:
+        return True
+    return word.lower() in _BEFORE_NUMBERS and text[next_pos:next_pos + 1].isdigit()
 
 
 def is_table_line(line: str) -> bool:

@@ -20,7 +20,7 @@ from assistant.text import detect_language, is_table_line, sentence_spans
 
 _HEADER = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _WORDS = re.compile(r"\S+")
-CHUNKER_VERSION = "4"  # bump when chunk boundaries change: documents get re-chunked
+CHUNKER_VERSION = "5"  # bump when chunk boundaries change: documents get re-chunked
 CHUNK_META_KEYS = ("url", "date", "tags", "sectors", "region", "city", "kind", "visibility",
                    "author", "name")
 

@@ -22,6 +22,7 @@ from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, asked_with_subject, condense
 from assistant.rag.features import QuestionInfo, analyse_question, split_codes
 from assistant.rag.llm import LLM, LLMError
+from assistant.rag.names import missing_entities
 from assistant.rag.prompts import (
     ANSWER_FRAME,
     DEGRADED,
@@ -227,7 +228,7 @@ def passes_checks(question: str, query: str, lang: str, chunks: list[RetrievedCh
     or a time asked and none quoted, or every quoted sentence about another year than
     the one asked."""
     return (bool(chunks) and bool(chosen)
-            and not extractive.missing_entities(query, lang, chunks)
+            and not missing_entities(query, lang, chunks)
             and not extractive.lacks_quantity(question, chosen)
             and not outcome.lacks_detail(question, chosen)
             and not extractive.about_other_years(query, chosen, chunks))

@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from assistant.models import RetrievedChunk
-from assistant.rag.glossary import translations
 from assistant.text import ENGLISH_FUNCTION_WORDS, analyze, fold, sentence_spans, words
 
 # words of a question that say what kind of answer is wanted, not what it is about
@@ -150,21 +146,17 @@ def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
     return out
 
 
-_ENTITY = re.compile(r"(?<![\w'])(?:\d{4}|[A-ZÀ-Þ][\w-]{2,})(?![\w'])")
-# capitalised in English questions without being names ("by March 2026")
-CALENDAR = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split())
 _QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|numero di|"
                          r"number of)\b", re.I)
-# a standalone number or range ("8-15", not part of a code like "PB-214" or "B2B"), or
-# a number word
+# a standalone number or range ("8-15", not part of a code like "PB-214" or "B2B"), a
+# number word, or a multiple ("il doppio", "half")
 NUMBER = re.compile(
     r"(?<![\w-])\d[\d.,]*(?:[-–]\d[\d.,]*)?(?![\w-])|"
     r"\b(due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|quindici|venti|"
     r"trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
     r"migliai\w*|milion\w*|miliard\w*|two|three|four|five|six|seven|eight|nine|ten|"
-    r"twelve|twenty|hundreds?|thousands?|millions?|billions?)\b", re.I)
+    r"twelve|twenty|hundreds?|thousands?|millions?|billions?|"
+    r"doppi[oa]|tripl[oa]|quadrupl[oa]|metà|twice|double|triple|half)\b", re.I)
 _YEAR_RE = re.compile(_YEAR)
 _DATE_OR_YEAR = re.compile(  # a year range ("2024-2026", "2013-14") is a date too
     r"(?<![\w-])(?:19|20)\d\d[-–](?:19|20)?\d\d(?![\w-])|"
@@ -188,42 +180,6 @@ def lacks_quantity(question: str, chosen: list[Candidate]) -> bool:
     return True
 
 
-def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> list[str]:
-    """Names and years of the question that no retrieved passage mentions, when
-    they are enough to say the passages are about something else.
-
-    "La missione in India", "il bando 2028": when the passages talk about other
-    missions and other years, the content does not answer, however similar it is.
-    Decisive: at least half of the names missing, or every year missing. The
-    first word is skipped (capitalised by position, not because it is a name).
-    """
-    names, years, missing = entity_presence(question, chunks, CALENDAR)
-    decisive = (names and len(missing & names) * 2 >= len(names)) or (
-        years and years <= missing)
-    return sorted(missing) if decisive else []
-
-
-def entity_presence(question: str, chunks: Sequence[RetrievedChunk],
-                    skip: frozenset[str]) -> tuple[set[str], set[str], set[str]]:
-    """(names, years, those of both absent from ``chunks``) of ``question``.
-
-    Names are capitalised words after the first (capitalised by position) that are
-    not in ``skip``; a name counts as present when a passage has it or a word of
-    the same stem ("Trentino" / "trentina").
-    """
-    body = " ".join(words(question)[1:])
-    found = {m.group() for m in _ENTITY.finditer(body) if fold(m.group()) not in skip}
-    if not found:
-        return set(), set(), set()
-    have: set[str] = set()
-    for c in chunks:
-        have |= {fold(w) for w in words(f"{c.title} {c.text}")}
-    missing = {n for n in found if fold(n) not in have and not _known_variant(n, have)
-               and not _translated(n, have)}
-    years = {n for n in found if n.isdigit()}
-    return found - years, years, missing
-
-
 def about_other_years(question: str, chosen: list[Candidate],
                       chunks: list[RetrievedChunk]) -> bool:
     """The question names a year and every chosen sentence is about other years.
@@ -240,34 +196,6 @@ def about_other_years(question: str, chosen: list[Candidate],
         if not years or years & asked or asked & set(_YEAR_RE.findall(chunks[c.source].title)):
             return False
     return True
-
-
-MIN_TRANSLATED = 4  # letters of a translated stem matched as any word's opening ("mil"
-# is too short: only the word "mil" itself counts)
-
-
-def _translated(name: str, have: set[str]) -> bool:
-    """The passages hold the name's translation in the glossary ("GDP" / "PIL")."""
-    stems = {t for lang in ("en", "it") for s in analyze(name, lang) for t in translations(s)}
-    return any(t in have or (len(t) >= MIN_TRANSLATED and any(w.startswith(t) for w in have))
-               for t in stems)
-
-
-def _known_variant(name: str, have: set[str]) -> bool:
-    """A spelling of a name the passages use: the same stem ("Trentino" / "trentina",
-    "Bologna" / "bolognese"), or the same opening and one or two letters apart (a
-    typo, or the English form of an Italian name: "Lombardy" / "lombardia", "Milan" /
-    "milano", "Turin" / "torino")."""
-    stem = analyze(name, "it")
-    if stem and len(stem[0]) >= 4 and any(h.startswith(stem[0]) for h in have):
-        return True
-    folded = fold(name)
-    if len(folded) < 4:
-        return False
-    limit = 1 if len(folded) < 6 else 2
-    near = [h for h in have if h[:1] == folded[:1] and abs(len(h) - len(folded)) <= limit]
-    return process.extractOne(folded, near, scorer=Levenshtein.distance,
-                              score_cutoff=limit) is not None
 
 
 def jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:

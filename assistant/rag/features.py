@@ -38,7 +38,7 @@ SENTENCE_FEATURES = (
     "position", "same_lang", "dense", "dense_rel", "asks_number_has", "asks_number_lacks",
     "asks_date_has", "asks_who_has", "asks_where_has", "other_year", "future", "length",
     "doc_score", "doc_year_match", "doc_year_other", "title_rel", "attr_lacks", "local_focus",
-    "rarest_hit", "doc_recency",
+    "rarest_hit", "doc_recency", "prev_gain",
 )
 QUESTION_FEATURES = (
     "best", "margin", "coverage", "top_dense", "dense_spread", "unknown", "missing_names",
@@ -162,17 +162,20 @@ def correct_terms(terms: Iterable[str], df: Callable[[str], int],
     return out
 
 
-def cognates(question_terms: Iterable[str], terms: Iterable[str]) -> list[str]:
-    """The question's terms that a text in the other language spells almost alike.
+def cognates(question_terms: Iterable[str], terms: Iterable[str],
+             spelt_alike: bool = True) -> list[str]:
+    """The question's terms that a text names in other words of the same meaning.
 
-    "contatti qualificati" and "qualified contacts" share no stem ("contatt" /
-    "contact"), yet a reader sees the same words; so do "pazienti" / "patients" and
-    "servizi" / "services". Such a stem (:func:`assistant.text.is_cognate`) counts as
-    present, and so does a stem whose translation in the glossary the text holds
-    ("deadline" / "scadenza", :mod:`assistant.rag.glossary`). Only used across
-    languages: within one, the stems already match."""
+    A stem whose translation in the glossary the text holds counts as present
+    ("deadline" / "scadenza", "fee" / "quota", :mod:`assistant.rag.glossary`): across
+    languages, and within one too, since Italian questions borrow English words ("la
+    deadline del bando", "il budget"). With ``spelt_alike`` (a text in the other
+    language), so does a stem the text spells almost alike: "contatti qualificati" and
+    "qualified contacts" share no stem ("contatt" / "contact"), yet a reader sees the
+    same words; so do "pazienti" / "patients" and "servizi" / "services"
+    (:func:`assistant.text.is_cognate`). Within one language the stems already match."""
     every = set(terms)
-    have = {t for t in every if len(t) >= COGNATE_MIN}
+    have = {t for t in every if len(t) >= COGNATE_MIN} if spelt_alike else set()
     out = []
     for t in question_terms:
         if t.isdigit() or t in every:
@@ -217,10 +220,17 @@ def _share(q: QuestionInfo, terms: set[str], weights: dict[str, float] | None = 
 def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms: set[str],
                       context: set[str], *, passage_score: float, rank: int, pos: int,
                       same_lang: bool, dense: float, dense_best: float,
-                      doc: DocContext, local: LocalTerms | None = None) -> list[float]:
+                      doc: DocContext, local: LocalTerms | None = None,
+                      previous: AbstractSet[str] = frozenset()) -> list[float]:
     """One row of :data:`SENTENCE_FEATURES` for a candidate sentence (``local``: the
     question terms' weights among this question's candidates, see
-    :func:`assistant.rag.selection.local_weights`)."""
+    :func:`assistant.rag.selection.local_weights`; ``previous``: the terms of the
+    sentence before it in its passage).
+
+    ``prev_gain`` is the share of the question that the previous sentence names and
+    this one does not: an answer often refers back to a subject named just before it
+    ("Il Cluster lombardo scienze della vita è l'associazione… Il Cluster rappresenta
+    oltre 100 soci")."""
     tset = set(terms)
     focus = {t: w * (2.0 if t in q.attr else 1.0) for t, w in q.idf.items()}
     pairs = set(zip(terms, terms[1:], strict=False))
@@ -245,6 +255,7 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
         1.0 - _share(q, tset, q.asked) if q.asked else 0.0,
         _share(q, tset | context, local.weights if local else q.idf),
         float(bool(local and local.rarest & tset)), doc.recency,
+        _share(q, set(previous) - tset),
     ]
 
 

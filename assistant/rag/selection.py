@@ -20,10 +20,8 @@ import numpy as np
 from assistant.models import RetrievedChunk
 from assistant.rag.answer_model import AnswerModel
 from assistant.rag.extractive import (
-    CALENDAR,
     Candidate,
     about_other_years,
-    entity_presence,
     jaccard,
     quotable,
 )
@@ -37,6 +35,7 @@ from assistant.rag.features import (
     question_features,
     sentence_features,
 )
+from assistant.rag.names import CALENDAR, entity_presence
 from assistant.rag.tables import table_rows
 from assistant.text import analyze, is_common_word, is_table_line, sentence_spans, words
 
@@ -75,31 +74,33 @@ def score_candidates(q: QuestionInfo, chunks: Sequence[RetrievedChunk],
     best_dense = max(flat, default=max((c.dense for c in chunks), default=0.0))
     other = [c.metadata.get("lang", "it") != q.lang for c in chunks]
     titles = [_title_terms(c) for c in chunks]
-    titles = [t | set(cognates(q.terms, t)) if o else t for t, o in zip(titles, other,
-                                                                       strict=True)]
+    titles = [t | set(cognates(q.terms, t, o)) for t, o in zip(titles, other, strict=True)]
     docs = document_contexts(q, chunks, titles)
     sentences = []
     for i, c in enumerate(chunks):
         rows = table_rows(c.text, c.metadata.get("table_header")) if "|" in c.text else {}
+        previous: list[str] = []
         for pos, (s, e) in enumerate(sentence_spans(c.text)):
             text = c.text[s:e].strip()
             if is_table_line(text):  # a data row, read with its header; not a header
                 text = rows.get(s, "")  # spans start trimmed, as the rows' offsets
+            terms = analyze(text, c.metadata.get("lang", "it"))
+            # the glossary's translations count, and on a page in the other language
+            # its near-identical words too
+            terms += cognates(q.terms, terms, other[i])
             if quotable(text, c.title):
-                terms = analyze(text, c.metadata.get("lang", "it"))
-                # a page in the other language: its near-identical words count too
-                terms += cognates(q.terms, terms) if other[i] else []
-                sentences.append((i, pos, s, text, terms))
-    local = local_weights(q, [set(terms) for *_, terms in sentences])
+                sentences.append((i, pos, s, text, terms, set(previous)))
+            previous = terms
+    local = local_weights(q, [set(terms) for *_, terms, _ in sentences])
     contexts = [t | set(analyze(str(c.metadata.get("section", "")), c.metadata.get("lang", "it")))
                 for c, t in zip(chunks, titles, strict=True)]
-    for i, pos, s, text, terms in sentences:
+    for i, pos, s, text, terms, before in sentences:
         c, title_terms, context = chunks[i], titles[i], contexts[i]
         d = dense[i][pos] if dense and pos < len(dense[i]) else c.dense
         row = sentence_features(
             q, text, terms, title_terms, context, passage_score=docs[i][1], rank=i,
             pos=pos, same_lang=c.metadata.get("lang", "it") == q.lang, dense=d,
-            dense_best=best_dense, doc=docs[i][0], local=local)
+            dense_best=best_dense, doc=docs[i][0], local=local, previous=before)
         out.cands.append(Candidate(i, c.start + s, text, 0.0, set(terms) | context, row[0],
                                    q.idf))
         out.rows.append(row)

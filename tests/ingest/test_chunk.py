@@ -222,6 +222,15 @@ def test_sentence_spans_handle_lists_and_abbreviations_of_numbers() -> None:
                      "Il 12,6% del PIL.", "Fine."]
 
 
+def test_initials_titles_and_numbered_abbreviations_do_not_end_a_sentence() -> None:
+    text = ("Lo dirige il Prof. Mario Rossi con E. W. Scripps e J. F. Kennedy. Vedi art. 3 e "
+            "n. 12 del bando. Ha firmato Alfa S.p.A. Il progetto parte. He said no. Then 3 more.")
+    spans = [text[a:b] for a, b in sentence_spans(text)]
+    assert spans == ["Lo dirige il Prof. Mario Rossi con E. W. Scripps e J. F. Kennedy.",
+                     "Vedi art. 3 e n. 12 del bando.", "Ha firmato Alfa S.p.A.",
+                     "Il progetto parte.", "He said no.", "Then 3 more."]
+
+
 def test_empty_sections_produce_no_chunks() -> None:
     doc = Document(doc_id="h.md", doc_type="article", title="T",
                    text="## Vuota\n\n## Piena\n\nUna frase sola.\n\n## Anche vuota\n")

@@ -7,8 +7,8 @@ from assistant.rag.extractive import (
     Candidate,
     about_other_years,
     lacks_quantity,
-    missing_entities,
 )
+from assistant.rag.names import missing_entities
 
 
 def _cand(text: str) -> Candidate:
@@ -83,3 +83,21 @@ def test_a_sentence_about_another_year_is_a_near_miss() -> None:
     assert not about_other_years(q, [_cand("Il bilancio sale a 2,3 milioni.")],
                                  [_chunk("Programma")])
     assert not about_other_years("A quanto ammonta il bilancio?", [other], [_chunk("x")])
+
+
+def test_acronyms_spelt_out_and_function_words_are_not_missing_names() -> None:
+    chunk = RetrievedChunk(chunk_id="c", doc_id="d", doc_type="article", title="Missione",
+                           url="", text="La Fondazione Hub Innovazione Trentino e l'Istituto "
+                           "Marchigiano di Ricerca Gerontologica sono partiti.", start=0,
+                           end=10, score=1.0, lexical=0.0, dense=0.0, metadata={})
+    assert missing_entities("Chi sono i fondatori di HIT?", "it", [chunk]) == []
+    assert missing_entities("Dove ha sede l'IMRG?", "it", [chunk]) == []
+    assert missing_entities("Dove ha sede la FBK?", "it", [chunk]) == ["FBK"]
+    # "Chi" capitalised in a title translated word by word is not a name
+    assert missing_entities("Quando è partita la missione di Dottore Chi?", "it",
+                            [chunk]) == ["Dottore"]
+
+
+def test_a_multiple_is_a_quantity() -> None:
+    assert not lacks_quantity("Quanta spinta serviva?", [_cand("Serviva il doppio della spinta.")])
+    assert lacks_quantity("Quanta spinta serviva?", [_cand("Serviva molta spinta.")])

@@ -36,6 +36,7 @@ from assistant.rag.selection import (
     local_weights,
     missing_shares,
     on_asked_years,
+    score_candidates,
     select,
     unknown_share,
     without,
@@ -343,3 +344,34 @@ def test_glossary_words_count_across_languages() -> None:
     assert {"deadlin", "patient"} <= set(cognates(["deadlin", "patient", "budget"], italian))
     assert "budget" not in cognates(["budget"], italian)
     assert translations("xyzzy") == frozenset()
+
+
+def test_a_sentence_after_the_one_naming_the_subject_is_marked() -> None:
+    text = ("Il Cluster lombardo scienze della vita è l'associazione della regione. "
+            "Il Cluster rappresenta oltre 100 soci.")
+    chunk = RetrievedChunk(chunk_id="c", doc_id="d", doc_type="article", title="Missione",
+                           text=text, start=0, end=len(text), score=1.0)
+    q = analyse_question("quanti soci ha il cluster lombardo scienze della vita", "it",
+                         lambda t: 1.0)
+    model = AnswerModel(identity(SENTENCE_FEATURES), identity(QUESTION_FEATURES), 0.5, 0.5)
+    rows = score_candidates(q, [chunk], None, model).rows
+    gain = SENTENCE_FEATURES.index("prev_gain")
+    assert rows[0][gain] == 0.0  # the first sentence has none before it
+    assert rows[1][gain] > 0.5  # "lombardo scienze vita" are named just before it
+
+
+def test_borrowed_english_words_count_in_an_italian_question() -> None:
+    """"la deadline del bando" over Italian passages: the glossary's "scadenza" holds
+    it; a spelling merely alike does not count within one language."""
+    text = ("La scadenza per le domande è il 15 aprile 2026. Il contributo massimo per "
+            "ciascun progetto è di 150.000 euro.")
+    chunk = RetrievedChunk(chunk_id="c", doc_id="d", doc_type="article", title="Bando",
+                           text=text, start=0, end=len(text), score=1.0)
+    q = analyse_question("qual è la deadline del bando?", "it", lambda t: 1.0)
+    model = AnswerModel(identity(SENTENCE_FEATURES), identity(QUESTION_FEATURES), 0.5, 0.5)
+    own = SENTENCE_FEATURES.index("own")
+    deadline, other = (row[own] for row in score_candidates(q, [chunk], None, model).rows)
+    assert deadline > other
+    technology = analyze("technology", "en")
+    assert cognates(["tecnolog"], technology) == ["tecnolog"]
+    assert cognates(["tecnolog"], technology, spelt_alike=False) == []
