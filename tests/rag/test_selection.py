@@ -42,7 +42,7 @@ from assistant.rag.selection import (
     without,
 )
 from assistant.text import analyze
-from evals.train_answer_model import fit_listwise, fit_logistic, pick_threshold
+from evals.train_answer_model import fit_listwise, fit_logistic, out_of_fold, pick_threshold
 
 
 def _row(question: str, sentence: str) -> dict[str, float]:
@@ -283,6 +283,20 @@ def test_fitting_learns_the_informative_feature() -> None:
     assert ((p > 0.5) == (yq == 1)).mean() > 0.9
     t = pick_threshold(p, yq, np.zeros(200), 0.03)
     assert np.mean(p[yq == 1] < t) <= 0.03
+
+
+def test_out_of_fold_probabilities_are_not_optimistic() -> None:
+    """Labels no feature explains: a model with a hidden layer fits them on its own
+    rows, but the rows it did not see are guessed at chance. The refusal threshold is
+    picked on those."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(120, len(QUESTION_FEATURES)))
+    y = (rng.random(120) < 0.5).astype(float)
+    weight = np.ones(120)
+    fitted = fit_logistic(x, y, weight, l2=0.0, steps=1500, hidden=16)
+    in_sample = ((fitted.score(x.tolist()) > 0) == (y == 1)).mean()
+    held_out = ((out_of_fold(x, y, weight, hidden=16, folds=4) > 0.5) == (y == 1)).mean()
+    assert in_sample > 0.8 and held_out < 0.65
 
 
 def test_the_word_few_candidates_hold_weighs_most() -> None:
