@@ -38,7 +38,6 @@ from assistant.directory.mentions import (
     events_of,
 )
 from assistant.directory.partanswer import best_cells
-from assistant.directory.proper import ProperNouns
 from assistant.directory.query import ANAPHORA, normalise
 from assistant.directory.split import Part, split
 from assistant.directory.timeline import timeline
@@ -46,6 +45,7 @@ from assistant.models import Answer, Caller, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import marker, validate
 from assistant.rag.condense import Message
+from assistant.rag.proper import ProperNouns
 from assistant.text import detect_language
 
 if TYPE_CHECKING:
@@ -61,7 +61,6 @@ class MultiAnswerer:
     def __init__(self, directory: Directory, answerer: Answerer) -> None:
         self.directory = directory
         self.answerer = answerer
-        self._proper: tuple[object, ProperNouns] | None = None
         self.attendance = Attendance(directory, answerer.retriever)
 
     def answer(self, messages: Sequence[Message], caller: Caller,
@@ -194,10 +193,7 @@ class MultiAnswerer:
     # -- several entities or years: one answer per part ----------------------------------
     def proper(self, caller: Caller) -> ProperNouns:
         """The corpus's proper nouns as this caller's tier spells them (cached per tier)."""
-        tier = self.directory.index.lexical.tier(tuple(caller.visibilities))
-        if self._proper is None or self._proper[0] is not tier:
-            self._proper = (tier, ProperNouns(row.text for row in tier.rows.values()))
-        return self._proper[1]
+        return self.answerer.proper_nouns(caller.visibilities)
 
     def _parts(self, question: str, lang: str, caller: Caller,
                filters: Filters | None) -> Answer | None:

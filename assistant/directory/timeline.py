@@ -28,10 +28,10 @@ from assistant.directory.partanswer import (
     retrieve_part,
     scored_sentences,
 )
-from assistant.directory.proper import ProperNouns
 from assistant.models import Answer, Filters, RetrievedChunk
 from assistant.rag.answer import Answerer
 from assistant.rag.citations import marker, validate
+from assistant.rag.proper import ProperNouns
 from assistant.text import fold, words, zipf
 
 TIMELINE = re.compile(

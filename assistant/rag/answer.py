@@ -22,7 +22,7 @@ from assistant.rag.citations import CitationRewriter, validate
 from assistant.rag.condense import Message, asked_with_subject, condense
 from assistant.rag.features import QuestionInfo, analyse_question, split_codes
 from assistant.rag.llm import LLM, LLMError
-from assistant.rag.names import missing_entities
+from assistant.rag.names import answered_elsewhere, missing_entities
 from assistant.rag.prompts import (
     ANSWER_FRAME,
     DEGRADED,
@@ -32,6 +32,7 @@ from assistant.rag.prompts import (
     system_prompt,
     user_prompt,
 )
+from assistant.rag.proper import ProperNouns
 from assistant.rag.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.text import detect_language
@@ -68,6 +69,15 @@ class Answerer:
         self.retriever = retriever
         self.llm = llm
         self.model = model or load_model()
+        self._proper: tuple[object, ProperNouns] | None = None
+
+    def proper_nouns(self, visibilities: Sequence[str]) -> ProperNouns:
+        """The words the visible content writes capitalised (cached per lexical tier):
+        how a question typed in lower case ("la missione a singapore") is read."""
+        tier = self.retriever.lexical.tier(tuple(visibilities))
+        if self._proper is None or self._proper[0] is not tier:
+            self._proper = (tier, ProperNouns(row.text for row in tier.rows.values()))
+        return self._proper[1]
 
     def prepare(self, messages: Sequence[Message], visibilities: Sequence[str],
                 filters: Filters | None = None) -> _Context:
@@ -105,7 +115,8 @@ class Answerer:
                                        tier.main_language)
         row = selection.answerability_row(q, scored, chunks, known)
         p_answer = self.model.p_answerable(row)
-        checks = passes_checks(question, query, lang, chunks, chosen)
+        checks = passes_checks(question, query, lang, chunks, chosen,
+                               self.proper_nouns(visibilities).truecase(query))
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold
                      is not None else self.model.threshold)
         # most of what is asked is never mentioned by the visible content (general
@@ -221,14 +232,19 @@ class Answerer:
 
 
 def passes_checks(question: str, query: str, lang: str, chunks: list[RetrievedChunk],
-                   chosen: list[extractive.Candidate]) -> bool:
+                   chosen: list[extractive.Candidate], named: str | None = None) -> bool:
     """Passages and a sentence found, and no near miss the answer model cannot see
     from question-level features: names or years of the question that no passage
-    mentions (another mission, another call), a quantity asked and none quoted, a day
+    mentions (another mission, another call), or that the quoted passages do not
+    mention while another passage does, a quantity asked and none quoted, a day
     or a time asked and none quoted, or every quoted sentence about another year than
-    the one asked."""
+    the one asked. ``named``: the query with the names typed in lower case spelt as
+    the content writes them (``Answerer.proper_nouns``), for the quoted documents'
+    names."""
+    quoted = {chunks[c.source].doc_id for c in chosen}
     return (bool(chunks) and bool(chosen)
             and not missing_entities(query, lang, chunks)
+            and not answered_elsewhere(named or query, chunks, quoted)
             and not extractive.lacks_quantity(question, chosen)
             and not outcome.lacks_detail(question, chosen)
             and not extractive.about_other_years(query, chosen, chunks))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -32,6 +33,10 @@ _ELIDED = re.compile(r"^\w+'")  # "L'Istituto": the acronym takes the I
 CALENDAR = frozenset(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday".split())
+# capitalised words that are not names (a question word opens a clause, a month a date)
+NOT_NAMES = CALENDAR | frozenset(
+    "what which who where when how quale quali chi dove quando come cosa quanto quanti "
+    "quante".split())
 MIN_TRANSLATED = 4  # letters of a translated stem matched as any word's opening ("mil"
 # is too short: only the word "mil" itself counts)
 # a run of capitalised words, function words allowed between them ("Istituto di Ricerca")
@@ -53,6 +58,22 @@ def missing_entities(question: str, lang: str, chunks: list[RetrievedChunk]) -> 
     decisive = (names and len(missing & names) * 2 >= len(names)) or (
         years and years <= missing)
     return sorted(missing) if decisive else []
+
+
+def answered_elsewhere(question: str, chunks: Sequence[RetrievedChunk],
+                       quoted: AbstractSet[str]) -> bool:
+    """No name of the question is in the retrieved passages of the documents the
+    answer quotes (``quoted``: their ids), while another retrieved passage names one:
+    the answer would be about something else. "Quanto costa la missione a
+    singapore?" answered with the Osaka mission's cost, from an article that never
+    says "Singapore", is a near miss, not an answer. The caller spells the names typed
+    in lower case as the content does (``Answerer.proper_nouns``)."""
+    used = [c for c in chunks if c.doc_id in quoted]
+    names, _, missing = entity_presence(question, used, NOT_NAMES)
+    if not names or not names <= missing:
+        return False
+    _, _, missing_anywhere = entity_presence(question, chunks, NOT_NAMES)
+    return not names <= missing_anywhere
 
 
 def entity_presence(question: str, chunks: Sequence[RetrievedChunk],

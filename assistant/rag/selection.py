@@ -35,7 +35,7 @@ from assistant.rag.features import (
     question_features,
     sentence_features,
 )
-from assistant.rag.names import CALENDAR, entity_presence
+from assistant.rag.names import NOT_NAMES, entity_presence
 from assistant.rag.tables import table_rows
 from assistant.text import analyze, is_common_word, is_table_line, sentence_spans, words
 
@@ -46,12 +46,6 @@ COMPLEMENT_GAIN = 0.2  # share of the question's terms it must add
 COMPLEMENT_MIN_TERMS = 2  # and at least this many (a year alone is not the asked fact)
 COMPLEMENT_RATIO = 0.05  # of the best sentence's probability, at least
 COMPLEMENT_MAX_COVER = 0.7  # the best sentence's share of them, at most
-# capitalised words that are not names (a question word opens a clause, a month a date)
-_NOT_NAMES = CALENDAR | frozenset(
-    "what which who where when how quale quali chi dove quando come cosa quanto quanti "
-    "quante".split())
-
-
 @dataclass
 class Scored:
     """The candidates of one question, with their features and model scores."""
@@ -266,7 +260,7 @@ def unknown_share(question: str, known: Callable[[str], bool]) -> tuple[float, i
 
 def missing_shares(question: str, chunks: Sequence[RetrievedChunk]) -> tuple[float, float]:
     """(share of the question's names, share of its years) absent from the passages."""
-    names, years, missing = entity_presence(question, chunks, _NOT_NAMES)
+    names, years, missing = entity_presence(question, chunks, NOT_NAMES)
     miss_n = len(missing & names) / len(names) if names else 0.0
     miss_y = len(missing & years) / len(years) if years else 0.0
     return miss_n, miss_y

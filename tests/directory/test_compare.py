@@ -16,10 +16,10 @@ from assistant.directory.partanswer import (
     label_terms,
     part_terms,
 )
-from assistant.directory.proper import ProperNouns
 from assistant.directory.split import split
 from assistant.models import RetrievedChunk
 from assistant.rag.condense import Message, rewrite
+from assistant.rag.proper import ProperNouns
 
 
 def _chunk(title: str, text: str, date: str = "", section: str = "") -> RetrievedChunk:

@@ -8,7 +8,8 @@ from assistant.rag.extractive import (
     about_other_years,
     lacks_quantity,
 )
-from assistant.rag.names import missing_entities
+from assistant.rag.names import answered_elsewhere, missing_entities
+from assistant.rag.proper import ProperNouns
 
 
 def _cand(text: str) -> Candidate:
@@ -101,3 +102,23 @@ def test_acronyms_spelt_out_and_function_words_are_not_missing_names() -> None:
 def test_a_multiple_is_a_quantity() -> None:
     assert not lacks_quantity("Quanta spinta serviva?", [_cand("Serviva il doppio della spinta.")])
     assert lacks_quantity("Quanta spinta serviva?", [_cand("Serviva molta spinta.")])
+
+
+def test_an_answer_from_a_document_that_never_names_the_subject_is_a_near_miss() -> None:
+    def chunk(doc: str, text: str) -> RetrievedChunk:
+        return RetrievedChunk(chunk_id=doc, doc_id=doc, doc_type="article", title="Missione",
+                              url="", text=text, start=0, end=10, score=1.0, lexical=0.0,
+                              dense=0.0, metadata={})
+
+    osaka = chunk("osaka", "Il costo per partecipante della missione a Osaka è di 4.200 euro.")
+    singapore = chunk("singapore", "La missione a Singapore ha incontrato tre ospedali.")
+    question = "Quanto costa la missione a Singapore?"
+    assert answered_elsewhere(question, [osaka, singapore], {"osaka"})
+    assert not answered_elsewhere(question, [osaka, singapore], {"singapore"})
+    # no passage names it: that is missing_entities' refusal, not this one
+    assert not answered_elsewhere("Quanto costa la missione a Dubai?", [osaka], {"osaka"})
+    # typed in lower case, the name is read as the content writes it
+    typed = "quanto costa la missione a singapore?"
+    assert not answered_elsewhere(typed, [osaka, singapore], {"osaka"})
+    nouns = ProperNouns([singapore.text, "Poi il volo per Singapore."])
+    assert answered_elsewhere(nouns.truecase(typed), [osaka, singapore], {"osaka"})
