@@ -198,3 +198,8 @@ under again further then once here there when where why how all any both each fe
 most other some such no nor not only own same so than too very s t can will just don
 should now would could might must shall may much many
 """.split())
+
+
+def english_content(text: str) -> str:
+    """``text`` without its English function words (:data:`ENGLISH_FUNCTION_WORDS`)."""
+    return " ".join(w for w in words(text) if fold(w) not in ENGLISH_FUNCTION_WORDS)

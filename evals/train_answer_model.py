@@ -119,7 +119,7 @@ class Collected:
                                                         ctx.known))
                 labels.append(y)
                 checks.append(passes_checks(ctx.question, ctx.query, ctx.lang, ctx.chunks,
-                                            chosen))
+                                            chosen, ctx.named))
                 sources.append(src)
         return rows, labels, checks, sources
 

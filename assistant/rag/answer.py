@@ -58,6 +58,7 @@ class _Context:
     checks: bool = False  # passages found and no near miss the model cannot see
     info: QuestionInfo | None = None  # the question as the features see it
     known: Callable[[str], bool] | None = None  # does the visible corpus use this term?
+    named: str | None = None  # the query with lower-case names as the content spells them
 
 
 class Answerer:
@@ -115,8 +116,8 @@ class Answerer:
                                        tier.main_language)
         row = selection.answerability_row(q, scored, chunks, known)
         p_answer = self.model.p_answerable(row)
-        checks = passes_checks(question, query, lang, chunks, chosen,
-                               self.proper_nouns(visibilities).truecase(query))
+        named = self.proper_nouns(visibilities).truecase(query)
+        checks = passes_checks(question, query, lang, chunks, chosen, named)
         threshold = (self.settings.answer_threshold if self.settings.answer_threshold
                      is not None else self.model.threshold)
         # most of what is asked is never mentioned by the visible content (general
@@ -127,7 +128,7 @@ class Answerer:
             share >= MOSTLY_UNKNOWN and count >= 2)
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
         return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
-                        scored, row, p_answer, checks, q, known)
+                        scored, row, p_answer, checks, q, known, named)
 
     def _answered_from(self, messages: Sequence[Message], visibilities: Sequence[str],
                        filters: Filters | None) -> str | None:

@@ -25,9 +25,8 @@ from assistant.rag.extractive import MONTHS, NUMBER
 from assistant.rag.glossary import translations
 from assistant.text import (
     COGNATE_MIN,
-    ENGLISH_FUNCTION_WORDS,
     analyze,
-    fold,
+    english_content,
     is_cognate,
     is_common_word,
     words,
@@ -126,7 +125,7 @@ def question_terms(question: str, lang: str) -> list[str]:
     """Stemmed content terms of the question (both languages' stems for English)."""
     question = split_codes(question)
     if lang == "en":
-        plain = " ".join(w for w in words(question) if fold(w) not in ENGLISH_FUNCTION_WORDS)
+        plain = english_content(question)
         terms = analyze(plain, "en") + analyze(plain, "it")
     else:
         terms = analyze(question, lang)

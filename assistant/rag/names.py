@@ -6,8 +6,8 @@ are: the content does not answer. So a name counts as mentioned only if a passag
 writes it, in any of the forms a reader would recognise:
 
 - the same word or stem ("Trentino" / "trentina"), or a typo of it;
-- its English or Italian form ("Lombardy" / "Lombardia", "GDP" / "PIL", "Xanthophyll"
-  / "xantofilla");
+- its English or Italian form ("Lombardy" / "Lombardia", "GDP" / "PIL", "Biotechnology"
+  / "biotecnologie");
 - its acronym spelt out ("HIT" / "Hub Innovazione Trentino", "NYC" / "New York City").
 
 A capitalised function word ("Chi" in a title translated word by word) is not a name.
@@ -136,7 +136,7 @@ def _known_variant(name: str, have: set[str]) -> bool:
     "Bologna" / "bolognese"), the same opening and one or two letters apart (a typo,
     or the English form of an Italian name: "Lombardy" / "lombardia", "Milan" /
     "milano", "Turin" / "torino"), or a cognate in the other language
-    ("Xanthophyll" / "xantofilla", see :func:`assistant.text.is_cognate`)."""
+    ("Biotechnology" / "biotecnologie", see :func:`assistant.text.is_cognate`)."""
     stem = analyze(name, "it")
     if stem and len(stem[0]) >= 4 and any(h.startswith(stem[0]) for h in have):
         return True

@@ -26,15 +26,7 @@ from assistant.rag.glossary import translations
 from assistant.settings import Settings
 from assistant.stores.lexical import LexicalIndex, LexicalTier, tier_key
 from assistant.stores.vector import VectorStore, sentence_chunk_id
-from assistant.text import (
-    ENGLISH_FUNCTION_WORDS,
-    LANGS,
-    analyze,
-    detect_language,
-    fold,
-    sentence_spans,
-    words,
-)
+from assistant.text import LANGS, analyze, detect_language, english_content, sentence_spans
 
 # A filter passing at least this share of chunks is applied to an over-fetched
 # unfiltered ANN result (<= MAX_OVERFETCH hits: ~12 ms), narrower ones by Chroma's
@@ -143,9 +135,8 @@ class Retriever:
         tier = self.lexical.tier(vis)
         lang = lang or detect_language(query)
         other = next(x for x in LANGS if x != lang) if lang in LANGS else "en"
-        said = query  # an English question's function words match every English page
-        if lang == "en":
-            said = " ".join(w for w in words(query) if fold(w) not in ENGLISH_FUNCTION_WORDS)
+        # an English question's function words match every English page
+        said = english_content(query) if lang == "en" else query
         terms = analyze(said, lang)
         foreign = [u for t in terms for u in sorted(translations(t))] + tier.cognates(terms, other)
         lex = dict(tier.search(terms, n, filters, analyze(said, other) + foreign))
