@@ -255,8 +255,9 @@ def parse(question: str, sectors: Sequence[str], cities: Sequence[str],
         scan.sectors.append((len(text), sector))
     flt = MemberFilter(**fields, sectors=list(dict.fromkeys(s for _, s in scan.sectors)),
                        sector_mode=_sector_mode(text, scan.sectors))
-    # "chi si occupa di X?" names no member noun, but only members can answer it
-    if not (nouns or flt.kinds or (_WHO.search(text) and not flt.is_empty())):
+    # "chi si occupa di X?" names no member noun, but only members can answer it; not
+    # when X is a guess ("chi ha scoperto la penicillina?" is no question on members)
+    if not (nouns or flt.kinds or (_WHO.search(text) and not flt.is_empty() and not rest)):
         return None
     return DirectoryQuery(intent=intent, filter=flt, lang=language(question), fuzzy=bool(rest),
                           guessed=" ".join(rest) or None)

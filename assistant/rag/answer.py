@@ -59,6 +59,7 @@ class _Context:
     info: QuestionInfo | None = None  # the question as the features see it
     known: Callable[[str], bool] | None = None  # does the visible corpus use this term?
     named: str | None = None  # the query with lower-case names as the content spells them
+    background: tuple[float, float] = (0.0, 0.0)  # dense scores' mean and spread
 
 
 class Answerer:
@@ -114,7 +115,8 @@ class Answerer:
                                   set(q.terms) - extractive.QUESTION_TERMS)
         known = selection.corpus_knows(tier.doc_freq, set(q.fuzzy), question, lang,
                                        tier.main_language)
-        row = selection.answerability_row(q, scored, chunks, known)
+        background = self.retriever.dense_background(search, visibilities, filters)
+        row = selection.answerability_row(q, scored, chunks, known, background)
         p_answer = self.model.p_answerable(row)
         named = self.proper_nouns(visibilities).truecase(query)
         checks = passes_checks(question, query, lang, chunks, chosen, named)
@@ -128,7 +130,7 @@ class Answerer:
             share >= MOSTLY_UNKNOWN and count >= 2)
         timings = {"condense_ms": (t1 - t0) * 1e3, "retrieve_ms": (t2 - t1) * 1e3}
         return _Context(question, query, lang, chunks, grounded, scored.cands, chosen, timings,
-                        scored, row, p_answer, checks, q, known, named)
+                        scored, row, p_answer, checks, q, known, named, background)
 
     def _answered_from(self, messages: Sequence[Message], visibilities: Sequence[str],
                        filters: Filters | None) -> str | None:

@@ -148,16 +148,40 @@ def candidates(question: str, lang: str, chunks: list[RetrievedChunk],
 
 _QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|numero di|"
                          r"number of)\b", re.I)
+# a question about a length of time: a span ("tre anni", "ultimi decenni") or a date
+# answers it ("dal 1957"), not any number ("350 sperimentazioni")
+_DURATION_Q = re.compile(r"\b(quanto tempo|da quanto|quanti anni|quanto (?:[eè] )?dur\w*|"
+                         r"quanto recent\w*|how long|how recent\w*|since when)\b", re.I)
+_TIME_UNIT = (r"(?:anni|anno|mesi|mese|settiman[ae]|giorni|giorno|ore|ora|minuti|decenni|"
+              r"secoli|secolo|years?|months?|weeks?|days?|hours?|minutes?|decades?|"
+              r"centur(?:y|ies))\b")
+# Italian number words are built from these pieces ("trecento", "quattromila",
+# "ventotto", "diciassette"); English ones are listed whole
+_IT_NUMERAL_PART = (
+    "uno|due|tre|tré|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|tredici|"
+    "quattordici|quindici|sedici|diciassette|diciotto|diciannove|vent[i]?|trent[a]?|"
+    "quarant[a]?|cinquant[a]?|sessant[a]?|settant[a]?|ottant[a]?|novant[a]?|cento|mille|mila")
+_EN_NUMERAL = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    "ninety|hundreds?|thousands?|millions?|billions?|dozens?")
 # a standalone number or range ("8-15", not part of a code like "PB-214" or "B2B"), a
-# number word, or a multiple ("il doppio", "half")
+# number word (not "uno" / "una" alone: an article), none, or a multiple ("il doppio",
+# "half")
 NUMBER = re.compile(
     r"(?<![\w-])\d[\d.,]*(?:[-–]\d[\d.,]*)?(?![\w-])|"
-    r"\b(due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|quindici|venti|"
-    r"trenta|cento|mille|dozzin\w*|decin\w*|centinai\w*|"
-    r"migliai\w*|milion\w*|miliard\w*|two|three|four|five|six|seven|eight|nine|ten|"
-    r"twelve|twenty|hundreds?|thousands?|millions?|billions?|"
+    rf"\b(?!un[oa]\b)(?:{_IT_NUMERAL_PART})+\b|\b(?:{_EN_NUMERAL})\b|"
+    r"\b((?:vent|trent|quarant|cinquant|sessant|settant|ottant|novant)in[ae]|"
+    r"dozzin\w*|decin\w*|centinai\w*|migliai\w*|milion\w*|miliard\w*|nessun[oa]?|zero|"
     r"doppi[oa]|tripl[oa]|quadrupl[oa]|metà|twice|double|triple|half)\b", re.I)
 _YEAR_RE = re.compile(_YEAR)
+# a length of time: a number, or a word of amount, before a unit ("quasi trecento anni",
+# "negli ultimi decenni", "migliaia di anni", "18 months"), or a decade ("anni Sessanta")
+_TIME_SPAN = re.compile(rf"(?:{NUMBER.pattern}|\b(?:pochi|poche|alcuni|alcune|molti|molte|"
+                        rf"diversi|diverse|ultimi|ultime|qualche|few|several|many|last))"
+                        rf"\s+(?:di\s+|of\s+)?{_TIME_UNIT}|"
+                        r"\banni\s+(?:venti|trenta|quaranta|cinquanta|sessanta|settanta|ottanta|"
+                        r"novanta|'?[2-9]0)\b", re.I)
 _DATE_OR_YEAR = re.compile(  # a year range ("2024-2026", "2013-14") is a date too
     r"(?<![\w-])(?:19|20)\d\d[-–](?:19|20)?\d\d(?![\w-])|"
     rf"{_YEAR}|\b\d{{1,2}}\s+({MONTHS})\w*|\b({MONTHS})\w*\s+\d{{1,2}}\b", re.I)
@@ -168,10 +192,14 @@ def lacks_quantity(question: str, chosen: list[Candidate]) -> bool:
 
     Such sentences are near-misses ("the survey will be launched", "the call closes
     on 15 April"): quoting them would pass a related fact off as the answer. Years,
-    dates and numbers already in the question do not count as an answer.
+    dates and numbers already in the question do not count as an answer. A question
+    on a length of time needs a span or a date ("da quanto tempo…?": "dal 1957").
     """
     if not _QUANTITY_Q.search(question):
         return False
+    if _DURATION_Q.search(question):
+        return not any(_DATE_OR_YEAR.search(c.text) or _TIME_SPAN.search(c.text)
+                       for c in chosen)
     asked = {m.group().lower() for m in NUMBER.finditer(question)}
     for c in chosen:
         rest = _DATE_OR_YEAR.sub(" ", c.text)

@@ -43,7 +43,7 @@ QUESTION_FEATURES = (
     "best", "margin", "coverage", "top_dense", "dense_spread", "unknown", "missing_names",
     "missing_years", "best_dense", "english", "n_terms", "title_best", "own_best",
     "focus_best", "lacks_best", "attr_lacks_best", "doc_year_other_best", "local_best",
-    "local_top",
+    "local_top", "dense_mean", "dense_std",
 )
 
 YEAR = re.compile(r"(?<![\w-])(?:1[5-9]|20)\d\d(?![\w-])")
@@ -260,9 +260,11 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
 
 def question_features(q: QuestionInfo, scores: list[float], coverage: float,
                       dense: list[float], unknown: float, missing_names: float,
-                      missing_years: float, best: list[float], local_top: float = 0.0
-                      ) -> list[float]:
-    """One row of :data:`QUESTION_FEATURES`: how answerable the question looks."""
+                      missing_years: float, best: list[float], local_top: float = 0.0,
+                      background: tuple[float, float] = (0.0, 0.0)) -> list[float]:
+    """One row of :data:`QUESTION_FEATURES`: how answerable the question looks
+    (``background``: mean and spread of the query's dense scores over all its dense
+    candidates, see :meth:`assistant.rag.retrieve.Retriever.dense_background`)."""
     ranked = sorted(scores, reverse=True) or [0.0]
     second = ranked[1] if len(ranked) > 1 else ranked[0] - 1.0
     top = max(dense, default=0.0)
@@ -271,4 +273,5 @@ def question_features(q: QuestionInfo, scores: list[float], coverage: float,
     return [ranked[0], ranked[0] - second, coverage, top, spread, unknown, missing_names,
             missing_years, row["dense"], float(q.lang == "en"), math.log1p(len(q.terms)),
             row["title"], row["own"], row["focus"], row["asks_number_lacks"],
-            row["attr_lacks"], row["doc_year_other"], row["local_focus"], local_top]
+            row["attr_lacks"], row["doc_year_other"], row["local_focus"], local_top,
+            *background]

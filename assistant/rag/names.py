@@ -10,7 +10,8 @@ writes it, in any of the forms a reader would recognise:
   / "biotecnologie");
 - its acronym spelt out ("HIT" / "Hub Innovazione Trentino", "NYC" / "New York City").
 
-A capitalised function word ("Chi" in a title translated word by word) is not a name.
+A capitalised function word ("Chi" in a title translated word by word) is not a name,
+nor is a Roman numeral ("il XVII secolo").
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from assistant.text import COGNATE_MIN, analyze, fold, is_cognate, is_stopword, 
 
 _ENTITY = re.compile(r"(?<![\w'])(?:\d{4}|[A-ZÀ-Þ][\w-]{2,})(?![\w'])")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
+# a Roman numeral (a century, a king's number: "XVII secolo", "Luigi XIV") is no name:
+# the content writes centuries in other ways ("seicentesca", "1600s")
+_ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})|X{1,3}(?:IX|IV|V?I{0,3})")
 _ELIDED = re.compile(r"^\w+'")  # "L'Istituto": the acronym takes the I
 # capitalised in English questions without being names ("by March 2026")
 CALENDAR = frozenset(
@@ -86,7 +90,8 @@ def entity_presence(question: str, chunks: Sequence[RetrievedChunk],
     """
     body = " ".join(words(question)[1:])
     found = {m.group() for m in _ENTITY.finditer(body)
-             if fold(m.group()) not in skip and not is_stopword(m.group())}
+             if fold(m.group()) not in skip and not is_stopword(m.group())
+             and not _ROMAN.fullmatch(m.group())}
     if not found:
         return set(), set(), set()
     have: set[str] = set()

@@ -206,6 +206,24 @@ class Retriever:
                 return hits[:n]
         return search(qvec, vis, n, filters)
 
+    def dense_background(self, query: str, visibilities: Sequence[str],
+                         filters: Filters | None = None) -> tuple[float, float]:
+        """Mean and standard deviation of ``query``'s dense scores over its dense
+        candidates (the ``candidates`` nearest chunks and best sentences).
+
+        The answer model reads the best passage against this background: a question
+        on a topic the content never covers is about as close to every passage, while
+        the passage that answers stands out of the rest. The same top cosine means
+        little on its own, as each corpus and language has its own level."""
+        vis = tier_key(tuple(visibilities))
+        tier = self.lexical.tier(vis) if vis else None
+        if tier is None or not tier.ids:
+            return 0.0, 0.0
+        qvec = self.embedder.embed_query(query)
+        scores = np.fromiter(self._dense(tier, qvec, vis, self.settings.candidates,
+                                         filters).values(), dtype=float)
+        return (float(scores.mean()), float(scores.std())) if scores.size else (0.0, 0.0)
+
     def sentence_similarity(self, query: str, chunks: Sequence[RetrievedChunk]
                             ) -> list[list[float]]:
         """Cosine of every sentence of each chunk with ``query``, from the sentence

@@ -267,8 +267,10 @@ def missing_shares(question: str, chunks: Sequence[RetrievedChunk]) -> tuple[flo
 
 
 def answerability_row(q: QuestionInfo, scored: Scored, chunks: Sequence[RetrievedChunk],
-                      known: Callable[[str], bool]) -> list[float]:
-    """The question-level features of :data:`assistant.rag.features.QUESTION_FEATURES`."""
+                      known: Callable[[str], bool],
+                      background: tuple[float, float] = (0.0, 0.0)) -> list[float]:
+    """The question-level features of :data:`assistant.rag.features.QUESTION_FEATURES`
+    (``background``: the dense scores' mean and spread over all dense candidates)."""
     scores = [c.score for c in scored.cands]
     best = int(np.argmax(scores)) if scores else -1
     coverage = max((r[0] for r in scored.rows), default=0.0)
@@ -277,4 +279,4 @@ def answerability_row(q: QuestionInfo, scored: Scored, chunks: Sequence[Retrieve
     miss_n, miss_y = missing_shares(q.text, chunks)
     return question_features(
         q, scores, coverage, [c.dense for c in chunks], unknown_share(q.text, known)[0],
-        miss_n, miss_y, scored.rows[best] if best >= 0 else [], local_top)
+        miss_n, miss_y, scored.rows[best] if best >= 0 else [], local_top, background)

@@ -105,6 +105,17 @@ def test_unknown_words_go_to_embeddings_then_to_retrieval() -> None:
     assert asked == ["genomica", "robotica"]
 
 
+def test_a_who_question_on_a_guessed_sector_is_not_directory() -> None:
+    """ "Chi" with a guessed sector and no member noun is a question on someone else
+    (a discovery, a prize): the embeddings' nearest sector must not answer it."""
+    def match(phrase: str, labels: Sequence[str]) -> str | None:
+        return "ricerca clinica"
+
+    assert parse("Chi ha scoperto la penicillina?", SECTORS, CITIES, match) is None
+    q = parse("Quali soci lavorano sulla penicillina?", SECTORS, CITIES, match)
+    assert q is not None and q.fuzzy and q.filter.sectors == ["ricerca clinica"]
+
+
 def test_cheap_precheck() -> None:
     assert looks_like_directory("Quali aziende biotech ci sono?")
     assert looks_like_directory("How many members are there?")

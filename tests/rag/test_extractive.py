@@ -99,6 +99,30 @@ def test_acronyms_spelt_out_and_function_words_are_not_missing_names() -> None:
                             [chunk]) == ["Dottore"]
 
 
+@pytest.mark.parametrize(("question", "sentence", "lacks"), [
+    ("Quanti ugonotti emigrarono?", "Emigrarono in quattromila.", False),
+    ("Quanti anni ci vollero?", "Ci vollero quasi trecento anni.", False),
+    ("Quanti partecipanti c'erano?", "C'erano una trentina di partecipanti.", False),
+    ("Quanti trattati tutelavano i diritti?", "Nessuno dei trattati li tutelava.", False),
+    ("Quanti soci hanno aderito?", "Ha aderito una fondazione.", True),  # "una": an article
+    # a length of time needs a span or a date, not any number
+    ("Quanto dura una sperimentazione di fase 3?", "Coordina 350 sperimentazioni l'anno.", True),
+    ("Quanto dura il progetto?", "Ha una durata di 18 mesi.", False),
+    ("Da quanto tempo esistono?", "Esistono da migliaia di anni.", False),
+    ("Da quanto tempo è riconosciuta?", "È riconosciuta dagli anni Sessanta.", False),
+    ("Da quanto tempo è centrale?", "È centrale dal 1957.", False),
+])
+def test_number_words_and_lengths_of_time(question: str, sentence: str, lacks: bool) -> None:
+    assert lacks_quantity(question, [_cand(sentence)]) is lacks
+
+
+def test_a_roman_numeral_is_no_name() -> None:
+    chunk = RetrievedChunk(chunk_id="c", doc_id="d", doc_type="article", title="Fisica",
+                           url="", text="L'opera seicentesca di Galileo corresse Aristotele.",
+                           start=0, end=10, score=1.0)
+    assert missing_entities("Chi corresse Aristotele nel XVII secolo?", "it", [chunk]) == []
+
+
 def test_a_multiple_is_a_quantity() -> None:
     assert not lacks_quantity("Quanta spinta serviva?", [_cand("Serviva il doppio della spinta.")])
     assert lacks_quantity("Quanta spinta serviva?", [_cand("Serviva molta spinta.")])

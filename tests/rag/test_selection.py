@@ -299,6 +299,23 @@ def test_out_of_fold_probabilities_are_not_optimistic() -> None:
     assert in_sample > 0.8 and held_out < 0.65
 
 
+def test_out_of_fold_by_group_keeps_a_group_out_of_its_own_fit() -> None:
+    """Each group (a SQuAD article) has its own label and a feature that names it:
+    folds that split groups let the model read the label off that feature; folds of
+    whole groups cannot, as the group is never seen before it is predicted."""
+    rng = np.random.default_rng(2)
+    groups = [f"article/{i % 8}" for i in range(160)]
+    x = rng.normal(scale=0.1, size=(160, len(QUESTION_FEATURES)))
+    for i in range(160):
+        x[i, i % 8] += 3.0  # the group's own feature
+    y = np.array([float(i % 8 < 4) for i in range(160)])
+    weight = np.ones(160)
+    mixed = ((out_of_fold(x, y, weight, hidden=0, folds=4) > 0.5) == (y == 1)).mean()
+    whole = ((out_of_fold(x, y, weight, hidden=0, folds=4, groups=groups) > 0.5)
+             == (y == 1)).mean()
+    assert mixed > 0.95 and whole < 0.8
+
+
 def test_the_word_few_candidates_hold_weighs_most() -> None:
     q = analyse_question("Chi coordina il gruppo di lavoro?", "it", lambda t: 1.0)
     topic = set(analyze("gruppo lavoro"))
