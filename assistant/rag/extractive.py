@@ -150,7 +150,7 @@ _QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|num
                          r"number of)\b", re.I)
 # a question about a length of time: a span ("tre anni", "ultimi decenni") or a date
 # answers it ("dal 1957"), not any number ("350 sperimentazioni")
-_DURATION_Q = re.compile(r"\b(quanto tempo|da quanto|quanti anni|quanto (?:[eè] )?dur\w*|"
+ASKS_DURATION = re.compile(r"\b(quanto tempo|da quanto|quanti anni|quanto (?:[eè] )?dur\w*|"
                          r"quanto recent\w*|how long|how recent\w*|since when)\b", re.I)
 _TIME_UNIT = (r"(?:anni|anno|mesi|mese|settiman[ae]|giorni|giorno|ore|ora|minuti|decenni|"
               r"secoli|secolo|years?|months?|weeks?|days?|hours?|minutes?|decades?|"
@@ -174,10 +174,14 @@ NUMBER = re.compile(
     r"\b((?:vent|trent|quarant|cinquant|sessant|settant|ottant|novant)in[ae]|"
     r"dozzin\w*|decin\w*|centinai\w*|migliai\w*|milion\w*|miliard\w*|nessun[oa]?|zero|"
     r"doppi[oa]|tripl[oa]|quadrupl[oa]|metà|twice|double|triple|half)\b", re.I)
+# a question that asks for a time of day, and what answers it
+ASKS_TIME = re.compile(r"\b(a che ora|che ora|a quale ora|what time|at what time)\b", re.I)
+TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bore\s+\d{1,2}\b|\b\d{1,2}\s*(?:am|pm)\b",
+                         re.I)
 _YEAR_RE = re.compile(_YEAR)
 # a length of time: a number, or a word of amount, before a unit ("quasi trecento anni",
 # "negli ultimi decenni", "migliaia di anni", "18 months"), or a decade ("anni Sessanta")
-_TIME_SPAN = re.compile(rf"(?:{NUMBER.pattern}|\b(?:pochi|poche|alcuni|alcune|molti|molte|"
+TIME_SPAN = re.compile(rf"(?:{NUMBER.pattern}|\b(?:pochi|poche|alcuni|alcune|molti|molte|"
                         rf"diversi|diverse|ultimi|ultime|qualche|few|several|many|last))"
                         rf"\s+(?:di\s+|of\s+)?{_TIME_UNIT}|"
                         r"\banni\s+(?:venti|trenta|quaranta|cinquanta|sessanta|settanta|ottanta|"
@@ -197,8 +201,8 @@ def lacks_quantity(question: str, chosen: list[Candidate]) -> bool:
     """
     if not _QUANTITY_Q.search(question):
         return False
-    if _DURATION_Q.search(question):
-        return not any(_DATE_OR_YEAR.search(c.text) or _TIME_SPAN.search(c.text)
+    if ASKS_DURATION.search(question):
+        return not any(_DATE_OR_YEAR.search(c.text) or TIME_SPAN.search(c.text)
                        for c in chosen)
     asked = {m.group().lower() for m in NUMBER.finditer(question)}
     for c in chosen:

@@ -21,7 +21,14 @@ from functools import cached_property
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from assistant.rag.extractive import MONTHS, NUMBER
+from assistant.rag.extractive import (
+    ASKS_DURATION,
+    ASKS_TIME,
+    MONTHS,
+    NUMBER,
+    TIME_OF_DAY,
+    TIME_SPAN,
+)
 from assistant.rag.glossary import translations
 from assistant.text import (
     COGNATE_MIN,
@@ -37,7 +44,7 @@ SENTENCE_FEATURES = (
     "position", "same_lang", "dense", "dense_rel", "asks_number_has", "asks_number_lacks",
     "asks_date_has", "asks_who_has", "asks_where_has", "other_year", "future", "length",
     "doc_score", "doc_year_match", "doc_year_other", "title_rel", "attr_lacks", "local_focus",
-    "rarest_hit", "doc_recency", "prev_gain",
+    "rarest_hit", "doc_recency", "prev_gain", "asks_duration_has",
 )
 QUESTION_FEATURES = (
     "best", "margin", "coverage", "top_dense", "dense_spread", "unknown", "missing_names",
@@ -234,7 +241,8 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
     focus = {t: w * (2.0 if t in q.attr else 1.0) for t, w in q.idf.items()}
     pairs = set(zip(terms, terms[1:], strict=False))
     years = set(YEAR.findall(text))
-    asks_n, asks_d = bool(ASKS_NUMBER.search(q.text)), bool(ASKS_DATE.search(q.text))
+    asks_n = bool(ASKS_NUMBER.search(q.text))
+    asks_d = bool(ASKS_DATE.search(q.text) or ASKS_TIME.search(q.text))
     has_n = bool(NUMBER.search(DATE.sub(" ", text)))
     qset = set(q.terms)
     novelty = len(tset - qset - context) / (len(tset) or 1)
@@ -245,7 +253,7 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
         passage_score, 1.0 / (1 + rank), 1.0 / (1 + pos), float(same_lang),
         dense, dense - dense_best,
         float(asks_n and has_n), float(asks_n and not has_n),
-        float(asks_d and bool(DATE.search(text))),
+        float(asks_d and bool(DATE.search(text) or TIME_OF_DAY.search(text))),
         float(bool(ASKS_WHO.search(q.text)) and bool(_NAME.search(text))),
         float(bool(ASKS_WHERE.search(q.text)) and bool(_PLACE.search(text))),
         float(bool(q.years) and bool(years) and not (years & q.years)),
@@ -255,6 +263,8 @@ def sentence_features(q: QuestionInfo, text: str, terms: list[str], title_terms:
         _share(q, tset | context, local.weights if local else q.idf),
         float(bool(local and local.rarest & tset)), doc.recency,
         _share(q, set(previous) - tset),
+        float(bool(ASKS_DURATION.search(q.text))
+              and bool(TIME_SPAN.search(text) or DATE.search(text))),
     ]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from assistant.rag.extractive import MONTHS, Candidate
+from assistant.rag.extractive import ASKS_TIME, MONTHS, TIME_OF_DAY, Candidate
 from assistant.rag.features import FUTURE
 from assistant.text import analyze, words
 
@@ -65,14 +65,12 @@ def says_not_yet(chosen: Sequence[Candidate], asked: Collection[str]) -> bool:
     return False
 
 
-# a question that asks for a day or a time of day, and what answers it
+# a question that asks for a day, and what answers it (a time of day: extractive.py)
 _ASKS_DAY = re.compile(r"\b(che giorno|quale giorno|in che data|in quale data|che data|"
                        r"what day|which day|what date|which date|on what date)\b", re.I)
-_ASKS_TIME = re.compile(r"\b(a che ora|che ora|a quale ora|what time|at what time)\b", re.I)
 _DAY = re.compile(rf"\b\d{{1,2}}\s*(?:°|º)?\s+(?:{MONTHS})|\b(?:{MONTHS})\w*\s+\d{{1,2}}\b|"
                   r"\b\d{1,2}[/.-]\d{1,2}\b|\b(luned|marted|mercoled|gioved|venerd|sabato|"
                   r"domenica|monday|tuesday|wednesday|thursday|friday|saturday|sunday)", re.I)
-_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bore\s+\d{1,2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.I)
 
 
 def lacks_detail(question: str, chosen: Sequence[Candidate]) -> bool:
@@ -82,6 +80,6 @@ def lacks_detail(question: str, chosen: Sequence[Candidate]) -> bool:
     text = " ".join(c.text for c in chosen)
     if _ASKS_DAY.search(question):
         return not _DAY.search(text)
-    if _ASKS_TIME.search(question):
-        return not _TIME.search(text)
+    if ASKS_TIME.search(question):
+        return not TIME_OF_DAY.search(text)
     return False

@@ -53,6 +53,19 @@ def _row(question: str, sentence: str) -> dict[str, float]:
     return dict(zip(SENTENCE_FEATURES, row, strict=True))
 
 
+def test_the_kind_asked_is_matched_by_a_time_of_day_or_a_length_of_time() -> None:
+    """'Quando' or 'a che ora' is answered by a date or a time of day; 'quanto dura' by a
+    span or a date, not by any number (the answer model learns how much each weighs)."""
+    assert _row("A che ora iniziano i webinar?", "Si tengono dalle 17:00 alle 18:30.")[
+        "asks_date_has"] == 1.0
+    assert _row("A che ora iniziano i webinar?", "Sono sei webinar.")["asks_date_has"] == 0.0
+    assert _row("Quanto dura il progetto?", "Ha una durata di 18 mesi.")[
+        "asks_duration_has"] == 1.0
+    assert _row("Quanto dura il progetto?", "Coinvolge 600 pazienti.")[
+        "asks_duration_has"] == 0.0
+    assert _row("Quanti pazienti coinvolge?", "Dura 18 mesi.")["asks_duration_has"] == 0.0
+
+
 def test_codes_without_hyphen_are_split_like_the_corpus_writes_them() -> None:
     assert split_codes("il PB214 e il kit xr12") == "il PB 214 e il kit xr 12"
     assert "214" in analyze(split_codes("PB214"))
