@@ -151,7 +151,7 @@ _QUANTITY_Q = re.compile(r"\b(quant[oiae]|how (many|much)|a quanto ammont\w*|num
 # a question about a length of time: a span ("tre anni", "ultimi decenni") or a date
 # answers it ("dal 1957"), not any number ("350 sperimentazioni")
 ASKS_DURATION = re.compile(r"\b(quanto tempo|da quanto|quanti anni|quanto (?:[eè] )?dur\w*|"
-                         r"quanto recent\w*|how long|how recent\w*|since when)\b", re.I)
+                           r"quanto recent\w*|how long|how recent\w*|since when)\b", re.I)
 _TIME_UNIT = (r"(?:anni|anno|mesi|mese|settiman[ae]|giorni|giorno|ore|ora|minuti|decenni|"
               r"secoli|secolo|years?|months?|weeks?|days?|hours?|minutes?|decades?|"
               r"centur(?:y|ies))\b")
@@ -159,8 +159,8 @@ _TIME_UNIT = (r"(?:anni|anno|mesi|mese|settiman[ae]|giorni|giorno|ore|ora|minuti
 # "ventotto", "diciassette"); English ones are listed whole
 _IT_NUMERAL_PART = (
     "uno|due|tre|tré|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|tredici|"
-    "quattordici|quindici|sedici|diciassette|diciotto|diciannove|vent[i]?|trent[a]?|"
-    "quarant[a]?|cinquant[a]?|sessant[a]?|settant[a]?|ottant[a]?|novant[a]?|cento|mille|mila")
+    "quattordici|quindici|sedici|diciassette|diciotto|diciannove|venti?|trenta?|"
+    "quaranta?|cinquanta?|sessanta?|settanta?|ottanta?|novanta?|cento|mille|mila")
 _EN_NUMERAL = (
     "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
