@@ -166,13 +166,13 @@ _EN_NUMERAL = (
     "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
     "ninety|hundreds?|thousands?|millions?|billions?|dozens?")
 # a standalone number or range ("8-15", not part of a code like "PB-214" or "B2B"), a
-# number word (not "uno" / "una" alone: an article), none, or a multiple ("il doppio",
-# "half")
+# number word (not "uno" / "una" alone: an article; not "nessuno": mostly "nobody"), zero,
+# or a multiple ("il doppio", "half")
 NUMBER = re.compile(
     r"(?<![\w-])\d[\d.,]*(?:[-–]\d[\d.,]*)?(?![\w-])|"
     rf"\b(?!un[oa]\b)(?:{_IT_NUMERAL_PART})+\b|\b(?:{_EN_NUMERAL})\b|"
     r"\b((?:vent|trent|quarant|cinquant|sessant|settant|ottant|novant)in[ae]|"
-    r"dozzin\w*|decin\w*|centinai\w*|migliai\w*|milion\w*|miliard\w*|nessun[oa]?|zero|"
+    r"dozzin\w*|decin\w*|centinai\w*|migliai\w*|milion\w*|miliard\w*|zero|"
     r"doppi[oa]|tripl[oa]|quadrupl[oa]|metà|twice|double|triple|half)\b", re.I)
 # a question that asks for a time of day, and what answers it
 ASKS_TIME = re.compile(r"\b(a che ora|che ora|a quale ora|what time|at what time)\b", re.I)

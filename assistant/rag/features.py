@@ -62,8 +62,10 @@ FUTURE = re.compile(
     r"\b(sar[àa]|saranno|verr[àa]|verranno|si terr[àa]|si svolger[àa]|[èe] previst[oa]|"
     r"sono previst[ie]|prevede di|potr[àa]nno|dovr[àa]nno|will|is expected|are expected|"
     r"entro il|scadenza|candidature|candidarsi|iscrizioni)\b", re.I)
+# the words of both languages that ask for a figure
 ASKS_NUMBER = re.compile(r"\b(quant[oiae]|how (many|much)|numero|importo|dotazione|budget|"
-                         r"costo|percentuale|ammonta\w*|cifra|valore)\b", re.I)
+                         r"costo|percentuale|ammonta\w*|cifra|valore|number|amount|cost|"
+                         r"percentage|percent|share|figure|value|price)\b", re.I)
 ASKS_DATE = re.compile(r"\b(quando|when|scadenza|scade|deadline|entro|data|date|anno|year|"
                        r"secolo|century|periodo)\b", re.I)
 ASKS_WHO = re.compile(r"\b(chi|who|whom|whose)\b", re.I)

@@ -103,7 +103,7 @@ def test_acronyms_spelt_out_and_function_words_are_not_missing_names() -> None:
     ("Quanti ugonotti emigrarono?", "Emigrarono in quattromila.", False),
     ("Quanti anni ci vollero?", "Ci vollero quasi trecento anni.", False),
     ("Quanti partecipanti c'erano?", "C'erano una trentina di partecipanti.", False),
-    ("Quanti trattati tutelavano i diritti?", "Nessuno dei trattati li tutelava.", False),
+    ("Quanti trattati tutelavano i diritti?", "Zero trattati li tutelavano.", False),
     ("Quanti soci hanno aderito?", "Ha aderito una fondazione.", True),  # "una": an article
     # a length of time needs a span or a date, not any number
     ("Quanto dura una sperimentazione di fase 3?", "Coordina 350 sperimentazioni l'anno.", True),

@@ -64,6 +64,9 @@ def test_the_kind_asked_is_matched_by_a_time_of_day_or_a_length_of_time() -> Non
     assert _row("Quanto dura il progetto?", "Coinvolge 600 pazienti.")[
         "asks_duration_has"] == 0.0
     assert _row("Quanti pazienti coinvolge?", "Dura 18 mesi.")["asks_duration_has"] == 0.0
+    # an English question asks for a figure with the same words' English forms
+    assert _row("What percentage of members answered?", "Ha risposto il 64%.")[
+        "asks_number_has"] == 1.0
 
 
 def test_codes_without_hyphen_are_split_like_the_corpus_writes_them() -> None:
