@@ -103,7 +103,8 @@ class Answerer:
                              own=question)
         # codes written without their hyphen and typos are searched as the corpus spells them
         search = " ".join([split_codes(query), *q.fuzzy.values()])
-        chunks = self.retriever.retrieve(search, visibilities, self.settings.top_k, filters)
+        chunks, background = self.retriever.retrieve_with_background(
+            search, visibilities, self.settings.top_k, filters)
         if previous and query != question:  # a follow-up read with the earlier turns
             chunks = conversation_first(chunks, self._answered_from(
                 messages, visibilities, filters))
@@ -115,7 +116,6 @@ class Answerer:
                                   set(q.terms) - extractive.QUESTION_TERMS)
         known = selection.corpus_knows(tier.doc_freq, set(q.fuzzy), question, lang,
                                        tier.main_language)
-        background = self.retriever.dense_background(search, visibilities, filters)
         row = selection.answerability_row(q, scored, chunks, known, background)
         p_answer = self.model.p_answerable(row)
         named = self.proper_nouns(visibilities).truecase(query)

@@ -276,7 +276,7 @@ def question_features(q: QuestionInfo, scores: list[float], coverage: float,
                       background: tuple[float, float] = (0.0, 0.0)) -> list[float]:
     """One row of :data:`QUESTION_FEATURES`: how answerable the question looks
     (``background``: mean and spread of the query's dense scores over all its dense
-    candidates, see :meth:`assistant.rag.retrieve.Retriever.dense_background`)."""
+    candidates, see :meth:`assistant.rag.retrieve.Retriever.retrieve_with_background`)."""
     ranked = sorted(scores, reverse=True) or [0.0]
     second = ranked[1] if len(ranked) > 1 else ranked[0] - 1.0
     top = max(dense, default=0.0)

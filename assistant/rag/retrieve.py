@@ -126,11 +126,34 @@ class Retriever:
                        ) -> tuple[list[RetrievedChunk], dict[str, float]]:
         """:meth:`retrieve` and the time of each stage in ms (this call's own: the
         retriever is shared by concurrent requests and keeps no per-query state)."""
+        results, timings, _ = self._search(query, visibilities, k, filters, lang)
+        return results, timings
+
+    def retrieve_with_background(self, query: str, visibilities: Sequence[str],
+                                 k: int | None = None, filters: Filters | None = None
+                                 ) -> tuple[list[RetrievedChunk], tuple[float, float]]:
+        """:meth:`retrieve`, and the mean and standard deviation of ``query``'s dense
+        scores over all its dense candidates (the ``candidates`` nearest chunks and
+        best sentences), from the same search.
+
+        The answer model reads the best passage against this background: a question
+        on a topic the content never covers is about as close to every passage, while
+        the passage that answers stands out of the rest. The same top cosine means
+        little on its own, as each corpus and language has its own level."""
+        results, _, dense = self._search(query, visibilities, k, filters, None)
+        scores = np.fromiter(dense.values(), dtype=float)
+        background = (float(scores.mean()), float(scores.std())) if scores.size else (0.0, 0.0)
+        return results, background
+
+    def _search(self, query: str, visibilities: Sequence[str], k: int | None,
+                filters: Filters | None, lang: str | None
+                ) -> tuple[list[RetrievedChunk], dict[str, float], dict[str, float]]:
+        """(results, timings, every dense candidate's score) of one search."""
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
         vis = tier_key(tuple(visibilities))
         if not vis:
-            return [], {}
+            return [], {}, {}
         t0 = time.perf_counter()
         tier = self.lexical.tier(vis)
         lang = lang or detect_language(query)
@@ -160,7 +183,7 @@ class Retriever:
                 results.append(hit)
         timings = {"lexical_ms": (t1 - t0) * 1e3, "embed_ms": (t2 - t1) * 1e3,
                    "dense_ms": (t3 - t2) * 1e3, "retrieve_ms": (time.perf_counter() - t0) * 1e3}
-        return results, timings
+        return results, timings, dense
 
     def _dense(self, tier: LexicalTier, qvec: np.ndarray, vis: tuple[str, ...], n: int,
                filters: Filters | None) -> dict[str, float]:
@@ -205,24 +228,6 @@ class Retriever:
             if len(hits) >= min(n // 2, int(mask.sum())):
                 return hits[:n]
         return search(qvec, vis, n, filters)
-
-    def dense_background(self, query: str, visibilities: Sequence[str],
-                         filters: Filters | None = None) -> tuple[float, float]:
-        """Mean and standard deviation of ``query``'s dense scores over its dense
-        candidates (the ``candidates`` nearest chunks and best sentences).
-
-        The answer model reads the best passage against this background: a question
-        on a topic the content never covers is about as close to every passage, while
-        the passage that answers stands out of the rest. The same top cosine means
-        little on its own, as each corpus and language has its own level."""
-        vis = tier_key(tuple(visibilities))
-        tier = self.lexical.tier(vis) if vis else None
-        if tier is None or not tier.ids:
-            return 0.0, 0.0
-        qvec = self.embedder.embed_query(query)
-        scores = np.fromiter(self._dense(tier, qvec, vis, self.settings.candidates,
-                                         filters).values(), dtype=float)
-        return (float(scores.mean()), float(scores.std())) if scores.size else (0.0, 0.0)
 
     def sentence_similarity(self, query: str, chunks: Sequence[RetrievedChunk]
                             ) -> list[list[float]]:

@@ -46,6 +46,8 @@ COMPLEMENT_GAIN = 0.2  # share of the question's terms it must add
 COMPLEMENT_MIN_TERMS = 2  # and at least this many (a year alone is not the asked fact)
 COMPLEMENT_RATIO = 0.05  # of the best sentence's probability, at least
 COMPLEMENT_MAX_COVER = 0.7  # the best sentence's share of them, at most
+
+
 @dataclass
 class Scored:
     """The candidates of one question, with their features and model scores."""

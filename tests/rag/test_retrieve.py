@@ -125,12 +125,11 @@ def test_dense_background_is_the_spread_the_best_passage_stands_out_of(
         real_retriever: Retriever) -> None:
     """Mean and spread of the dense scores over all candidates: the best retrieved
     passage is above the mean; no visible partition, no background."""
-    mean, std = real_retriever.dense_background(
-        "Quanto finanzia il voucher per le fiere internazionali?", PUB)
-    best = real_retriever.retrieve("Quanto finanzia il voucher per le fiere internazionali?",
-                                   PUB, k=1)[0]
+    found, (mean, std) = real_retriever.retrieve_with_background(
+        "Quanto finanzia il voucher per le fiere internazionali?", PUB, k=1)
+    best = found[0]
     assert 0 < std < 0.2 and mean + std < best.dense
-    assert real_retriever.dense_background("voucher", ()) == (0.0, 0.0)
+    assert real_retriever.retrieve_with_background("voucher", ())[1] == (0.0, 0.0)
 
 
 def test_english_query_finds_english_document(real_retriever: Retriever) -> None:
